@@ -1,0 +1,276 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from conference.models import Conference, Organisation, OrganisationKind
+
+
+def new_token():
+    """An unguessable URL-safe token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def new_badge_code():
+    """A badge code short enough for a QR code and for typing at the gate."""
+    return secrets.token_hex(8).upper()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The email address is the login; it is stored in lower case."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    family_name_first = models.BooleanField(
+        _("show my family name first"),
+        default=False,
+        help_text=_("For example 佐藤 花子 (Sato Hanako) rather than Hanako Sato."),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    time_zone = models.CharField(
+        _("my time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("Leave empty to see times in the conference's time zone."),
+    )
+    is_staff = models.BooleanField(_("Django admin access"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["family_name", "given_name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    @property
+    def display_name(self):
+        parts = [self.given_name, self.family_name]
+        if self.family_name_first:
+            parts.reverse()
+        return " ".join(p for p in parts if p) or self.email
+
+    def get_full_name(self):
+        return self.display_name
+
+    def get_short_name(self):
+        return self.given_name or self.email
+
+
+class Invitation(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        OPENED = "opened", _("Opened")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    # Statuses in which an invitation can still be used.
+    LIVE_STATUSES = [Status.QUEUED, Status.SENT, Status.OPENED]
+
+    class InvitedRole(models.TextChoices):
+        DELEGATE = "delegate", _("Delegate")
+        ORGANISER = "organiser", _("Organiser")
+        SECURITY = "security", _("Security officer")
+        CHECKIN = "checkin", _("Check-in staff")
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=InvitedRole.choices,
+        default=InvitedRole.DELEGATE,
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                "conference",
+                Lower("email"),
+                condition=models.Q(status__in=["queued", "sent", "opened"]),
+                name="invitation_one_live_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_status_display()})"
+
+
+class Registration(models.Model):
+    """A person at a conference. Delegate = an approved registration."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        WAITLISTED = "waitlisted", _("Waiting list")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class IdDocumentType(models.TextChoices):
+        PASSPORT = "passport", _("Passport")
+        NATIONAL_ID = "national_id", _("National ID card")
+        DIPLOMATIC = "diplomatic", _("Diplomatic passport")
+        OTHER = "other", _("Other")
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    nationality = CountryField(_("nationality"), blank=True)
+    is_vip = models.BooleanField(_("VIP (protocol)"), default=False)
+
+    # Read only by the security role; erased after the retention period.
+    id_document_type = models.CharField(
+        _("ID document type"), max_length=20, choices=IdDocumentType.choices, blank=True
+    )
+    id_document_number = models.CharField(_("ID document number"), max_length=50, blank=True)
+    id_document_expiry = models.DateField(_("ID document expiry"), null=True, blank=True)
+    id_data_erased_at = models.DateTimeField(_("ID data erased"), null=True, blank=True)
+
+    dietary_needs = models.CharField(_("dietary needs"), max_length=300, blank=True)
+    access_needs = models.CharField(_("access needs"), max_length=300, blank=True)
+    directory_consent = models.BooleanField(_("appear in the B2B directory"), default=False)
+    directory_contact = models.CharField(
+        _("contact details shown in the directory"), max_length=200, blank=True
+    )
+    privacy_accepted_at = models.DateTimeField(_("privacy notice accepted"), null=True, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    badge_code = models.CharField(
+        _("badge code"),
+        max_length=32,
+        unique=True,
+        default=new_badge_code,
+        editable=False,
+    )
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    deletion_requested_at = models.DateTimeField(_("deletion requested"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conference", "user"], name="registration_one_per_conference"
+            ),
+        ]
+        indexes = [
+            # Staff lists and exports: one conference's registrations by status.
+            models.Index(fields=["conference", "status"], name="registration_conf_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.conference}"
+
+    @property
+    def is_approved(self):
+        return self.status == self.Status.APPROVED
+
+    @property
+    def organisation_kind_label(self):
+        if self.organisation_id is None:
+            return ""
+        return OrganisationKind(self.organisation.kind).label

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class B2BMeetingsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "b2b_meetings"
+    verbose_name = _("B2B meetings")

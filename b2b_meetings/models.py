@@ -1,0 +1,315 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.db import models
+from django.db.models import Func
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Registration
+from conference.db import PostgresExclusionConstraint
+from conference.models import Conference, Organisation, Room
+from sessions_app.models import Session
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+class MeetingSlot(models.Model):
+    """A time in which B2B meetings run; slots of one conference never overlap."""
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="meeting_slots"
+    )
+    block = models.ForeignKey(
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meeting_slots",
+        help_text=_("The B2B block of the agenda this slot belongs to."),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("meeting slot")
+        verbose_name_plural = _("meeting slots")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="slot_ends_after_it_starts",
+            ),
+            PostgresExclusionConstraint(
+                name="slot_no_overlap",
+                expressions=[
+                    ("conference", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class Table(models.Model):
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="tables")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="tables")
+    label = models.CharField(_("label"), max_length=50)
+    seats = models.PositiveSmallIntegerField(_("seats"), default=4)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        ordering = ["room__position", "label"]
+        verbose_name = _("table")
+        verbose_name_plural = _("tables")
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "label"], name="table_label_unique"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Unavailability(models.Model):
+    """A delegate has marked a slot as unavailable."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="unavailabilities"
+    )
+    slot = models.ForeignKey(MeetingSlot, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("unavailability")
+        verbose_name_plural = _("unavailabilities")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "slot"], name="unavailability_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.registration} unavailable {self.slot}"
+
+
+class MeetingRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    class Priority(models.IntegerChoices):
+        LOW = 1, _("Nice to have")
+        NORMAL = 2, _("Important")
+        HIGH = 3, _("Essential")
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="meeting_requests"
+    )
+    requester = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="requests_sent"
+    )
+    # The request goes to a named delegate, or to an organisation (any of its
+    # consenting delegates may answer).
+    target_registration = models.ForeignKey(
+        Registration,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="requests_received",
+    )
+    target_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="meeting_requests",
+    )
+    agenda = models.TextField(_("agenda"), max_length=1000, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    responded_by = models.ForeignKey(
+        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("meeting request")
+        verbose_name_plural = _("meeting requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        target_registration__isnull=False,
+                        target_organisation__isnull=True,
+                    )
+                    | models.Q(
+                        target_registration__isnull=True,
+                        target_organisation__isnull=False,
+                    )
+                ),
+                name="request_has_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(target_registration=models.F("requester")),
+                name="request_not_to_self",
+            ),
+            models.UniqueConstraint(
+                fields=["requester", "target_registration"],
+                condition=models.Q(status="pending"),
+                name="request_one_pending_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["requester", "target_organisation"],
+                condition=models.Q(status="pending"),
+                name="request_one_pending_per_organisation",
+            ),
+        ]
+        indexes = [
+            # The expiry sweep: pending requests by deadline.
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status="pending"),
+                name="request_pending_expiry",
+            ),
+        ]
+
+    def __str__(self):
+        target = self.target_registration or self.target_organisation
+        return f"{self.requester} → {target} ({self.get_status_display()})"
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="meetings")
+    request = models.ForeignKey(
+        MeetingRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+    slot = models.ForeignKey(MeetingSlot, on_delete=models.PROTECT, related_name="meetings")
+    table = models.ForeignKey(Table, on_delete=models.PROTECT, related_name="meetings")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    locked = models.BooleanField(
+        _("locked"),
+        default=False,
+        help_text=_("The scheduler never moves a locked meeting."),
+    )
+    note = models.TextField(_("agenda note"), blank=True)
+    # Calendar identity: a rescheduled meeting keeps its UID; SEQUENCE grows.
+    ics_uid = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["slot__starts_at", "table__label"]
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table", "slot"],
+                condition=models.Q(status="active"),
+                name="meeting_one_per_table_and_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["request"],
+                condition=models.Q(status="active"),
+                name="meeting_one_active_per_request",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Meeting {self.pk} @ {self.slot} {self.table}"
+
+    def get_absolute_url(self):
+        return reverse("b2b_meetings:meeting", args=[self.conference.slug, self.pk])
+
+
+class MeetingSeat(models.Model):
+    """
+    One participant of a meeting in its slot. Copies the slot and the active
+    flag of its meeting so that the database can refuse a person in two active
+    meetings at once.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="seats")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="meeting_seats"
+    )
+    slot = models.ForeignKey(MeetingSlot, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("meeting seat")
+        verbose_name_plural = _("meeting seats")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "slot"],
+                condition=models.Q(is_active=True),
+                name="seat_one_active_meeting_per_person_and_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "registration"], name="seat_once_per_meeting"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registration} in meeting {self.meeting_id}"
+
+
+class MeetingFeedback(models.Model):
+    """A participant's private feedback on a meeting; only organisers read it."""
+
+    class Outcome(models.TextChoices):
+        TOOK_PLACE = "took_place", _("Took place")
+        DID_NOT_TAKE_PLACE = "no_show", _("Did not take place")
+        COOPERATION = "cooperation", _("Cooperation possible")
+        NOT_A_FIT = "not_a_fit", _("Not a fit")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="feedback")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.TextField(_("private note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting feedback")
+        verbose_name_plural = _("meeting feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "registration"], name="feedback_once_per_participant"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} ({self.meeting_id})"

@@ -1,0 +1,43 @@
+"""
+The Celery application.
+
+Queues: `mail` (outbox delivery), `default` (sweeps, small jobs) and `long`
+(bulk invitations, the B2B scheduler, large exports), so that a slow mail
+server never delays the scheduler or the web. Periodic work is short sweeps
+run by beat every minute; nothing relies on long ETA tasks, which a Redis
+broker would redeliver after its visibility timeout.
+"""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import beat_init
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conference.settings")
+
+app = Celery("conference")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = (Queue("mail"), Queue("default"), Queue("long"))
+app.conf.task_routes = {
+    "conference.tasks.outbox_deliver": {"queue": "mail"},
+    "conference.tasks.outbox_sweep": {"queue": "mail"},
+    "long.*": {"queue": "long"},
+}
+app.conf.beat_schedule = {
+    "heartbeat": {"task": "conference.tasks.heartbeat", "schedule": 30.0},
+    "outbox-sweep": {"task": "conference.tasks.outbox_sweep", "schedule": 60.0},
+}
+app.autodiscover_tasks()
+
+# The embedded broker is a folder; make sure it exists before anyone uses it.
+for folder in (app.conf.broker_transport_options or {}).values():
+    if isinstance(folder, str) and "broker" in folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+@beat_init.connect
+def _first_heartbeat(sender=None, **kwargs):
+    """Record a heartbeat as soon as beat starts, not a full interval later."""
+    app.send_task("conference.tasks.heartbeat")

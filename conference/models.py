@@ -1,0 +1,383 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+def default_reminder_offsets():
+    return [24 * 60, 60]
+
+
+class Conference(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    tagline = models.CharField(_("tagline"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    host = models.CharField(_("host"), max_length=200, blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Asia/Kolkata",
+        validators=[validate_time_zone],
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    sender_name = models.CharField(
+        _("email sender name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown as the From name."),
+    )
+
+    # Registration
+    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Approved delegates; empty = unlimited."),
+    )
+    auto_approve = models.BooleanField(_("approve registrations automatically"), default=False)
+    promote_from_waitlist = models.BooleanField(
+        _("promote from the waiting list when someone withdraws"), default=True
+    )
+    registration_locked = models.BooleanField(_("registration details locked"), default=False)
+    require_staff_mfa = models.BooleanField(
+        _("organisers and security officers must use two-factor authentication"),
+        default=True,
+    )
+    id_retention_days = models.PositiveIntegerField(
+        _("days to keep ID document data after the conference"), default=30
+    )
+
+    # Reminders, in minutes before a session starts.
+    reminder_offsets = models.JSONField(
+        _("session reminder offsets (minutes)"), default=default_reminder_offsets
+    )
+
+    # B2B meetings
+    b2b_slot_minutes = models.PositiveIntegerField(
+        _("B2B slot length (minutes)"), default=20, validators=[MinValueValidator(5)]
+    )
+    b2b_request_expiry_hours = models.PositiveIntegerField(
+        _("B2B request expiry (hours)"), default=72
+    )
+    b2b_max_meetings_per_delegate = models.PositiveIntegerField(
+        _("B2B meetings per delegate"), default=12
+    )
+    b2b_max_meetings_per_organisation = models.PositiveIntegerField(
+        _("B2B meetings per organisation"), null=True, blank=True
+    )
+    b2b_max_pending_requests = models.PositiveIntegerField(
+        _("pending B2B requests per delegate"), default=20
+    )
+    b2b_reminder_minutes = models.PositiveIntegerField(
+        _("B2B reminder (minutes before)"), default=30
+    )
+    # Pairs of organisation kinds allowed to request each other, e.g.
+    # [["recycler", "oem"], ["recycler", "financier"]]; empty means any pair.
+    b2b_kind_rules = models.JSONField(_("B2B kind rules"), default=list, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("conference")
+        verbose_name_plural = _("conferences")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="conference_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("conference:home", args=[self.slug])
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def from_email(self):
+        name = self.sender_name or self.name
+        return f'"{name}" <{settings.DEFAULT_FROM_EMAIL}>'
+
+    def registration_is_open(self, now=None):
+        now = now or timezone.now()
+        opened = self.registration_opens_at is None or now >= self.registration_opens_at
+        closed = self.registration_closes_at is not None and now >= self.registration_closes_at
+        return opened and not closed
+
+
+class OrganisationKind(models.TextChoices):
+    RECYCLER = "recycler", _("Battery recycler")
+    OEM = "oem", _("Car maker (OEM)")
+    FINANCIER = "financier", _("Financier")
+    GOVERNMENT = "government", _("Government")
+    RESEARCH = "research", _("Research")
+    INDUSTRY_BODY = "industry_body", _("Industry body")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """An organisation, shared by all conferences."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    country = CountryField(_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+    offers = models.TextField(_("what it offers"), blank=True)
+    seeks = models.TextField(_("what it seeks"), blank=True)
+    # Delegates may propose an organisation while registering; staff confirm it.
+    confirmed = models.BooleanField(_("confirmed by staff"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="organisation_name_unique_ci"),
+        ]
+        indexes = [
+            # The B2B directory filters by kind and country.
+            models.Index(fields=["kind", "country"], name="organisation_kind_country"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.Model):
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(_("name"), max_length=100)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [
+            models.UniqueConstraint(fields=["conference", "name"], name="room_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    ORGANISER = "organiser", _("Organiser")
+    SECURITY = "security", _("Security officer")
+    CHECKIN = "checkin", _("Check-in staff")
+
+
+class ConferenceRole(models.Model):
+    """A staff role held by a user at one conference. Delegates have none."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conference_roles",
+    )
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conference role")
+        verbose_name_plural = _("conference roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conference", "user", "role"], name="conference_role_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} @ {self.conference}"
+
+
+class OutgoingEmail(models.Model):
+    """
+    The outbox. Every email is a row first, written in the transaction that
+    caused it; the delivery task sends it afterwards and records the outcome.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRY = "retry", _("Waiting to retry")
+        FAILED = "failed", _("Failed")
+
+    conference = models.ForeignKey(
+        Conference,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
+    recipient = models.EmailField(_("recipient"))
+    from_email = models.CharField(_("from"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    ics = models.TextField(_("calendar attachment"), blank=True)
+    kind = models.CharField(_("kind"), max_length=50)
+    # What makes this message unique, e.g. "reminder:session:12:reg:34:1440".
+    # A retry or a second sweep that would create the same message finds it.
+    dedup_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        indexes = [
+            # The delivery sweep: rows still to send, oldest due first.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_due",
+                condition=models.Q(status__in=["queued", "sending", "retry"]),
+            ),
+            # The staff outbox page: one conference's mail by status.
+            models.Index(fields=["conference", "status"], name="outbox_conference_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.recipient}"
+
+
+class AuditLog(models.Model):
+    """Who did what to which object, when. Written by services, never edited."""
+
+    conference = models.ForeignKey(
+        Conference,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="audit_log",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            # Dashboard: the latest entries of one action (e.g. gate-list downloads).
+            models.Index(
+                fields=["conference", "action", "-created_at"],
+                name="audit_conference_action",
+            ),
+            # Registration detail page: an object's history.
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+
+class Job(models.Model):
+    """A long background job (bulk send, scheduler, large export) and its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(_("kind"), max_length=50)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self):
+        return f"{self.kind} ({self.get_status_display()})"
+
+    @property
+    def percent(self):
+        if not self.total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.done / self.total))
+
+
+class Heartbeat(models.Model):
+    """Last sign of life of a periodic process (beat); read by /healthz."""
+
+    name = models.CharField(max_length=50, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} @ {self.beat_at:%H:%M:%S}"

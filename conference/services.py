@@ -1,0 +1,219 @@
+"""
+Writes of the core app: the email outbox, the audit log, heartbeats.
+
+Every email goes through `email_queue`, called inside the transaction that
+causes it; `outbox_deliver` sends one row and is safe to run twice.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from conference.models import AuditLog, Heartbeat, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+# Minutes to wait before attempt n+1, after n failed attempts.
+RETRY_DELAYS = [1, 5, 15, 60, 240, 720]
+# A row left "sending" this long belongs to a worker that died: try again.
+SENDING_TIMEOUT = timedelta(minutes=5)
+
+
+def email_queue(
+    *,
+    recipient,
+    template,
+    context,
+    kind,
+    dedup_key,
+    conference=None,
+    user=None,
+    ics="",
+    language=None,
+):
+    """
+    Write one outbox row (unless one with `dedup_key` exists) and enqueue its
+    delivery when the surrounding transaction commits. Renders
+    `emails/<template>_subject.txt`, `.txt` and `.html` in the recipient's
+    language. Returns the row.
+    """
+    existing = OutgoingEmail.objects.filter(dedup_key=dedup_key).first()
+    if existing is not None:
+        return existing
+
+    language = language or getattr(user, "language", None) or settings.LANGUAGE_CODE
+    context = {
+        "conference": conference,
+        "user": user,
+        "SITE_ROOT": settings.SITE_ROOT,
+        **context,
+    }
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        body_text = render_to_string(f"emails/{template}.txt", context)
+        body_html = render_to_string(f"emails/{template}.html", context)
+
+    email, created = OutgoingEmail.objects.get_or_create(
+        dedup_key=dedup_key,
+        defaults={
+            "conference": conference,
+            "user": user,
+            "recipient": recipient,
+            "from_email": conference.from_email if conference else settings.DEFAULT_FROM_EMAIL,
+            "subject": subject[:300],
+            "body_text": body_text,
+            "body_html": body_html,
+            "ics": ics,
+            "kind": kind,
+        },
+    )
+    if created:
+        from conference.tasks import enqueue, outbox_deliver
+
+        enqueue(outbox_deliver, email.pk)
+    return email
+
+
+def _is_permanent(exc):
+    """A 5xx answer will not change on retry; anything else may."""
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [c for c, _msg in exc.recipients.values()]
+        return bool(codes) and all(500 <= c < 600 for c in codes)
+    return code is not None and 500 <= code < 600
+
+
+def _claim(email_id, now):
+    """Mark a due row as being sent by this worker; None if not ours to send."""
+    with transaction.atomic():
+        due = Q(status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRY]) & Q(
+            next_attempt_at__lte=now
+        )
+        stuck = Q(status=OutgoingEmail.Status.SENDING, updated_at__lt=now - SENDING_TIMEOUT)
+        email = (
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(due | stuck, pk=email_id)
+            .first()
+        )
+        if email is None:
+            return None
+        email.status = OutgoingEmail.Status.SENDING
+        email.attempts += 1
+        email.save(update_fields=["status", "attempts", "updated_at"])
+        return email
+
+
+def _message(email):
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=[email.recipient],
+        headers={"X-Portal-Message": email.dedup_key[:200]},
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    if email.ics:
+        method = "CANCEL" if "METHOD:CANCEL" in email.ics else "REQUEST"
+        message.attach("invite.ics", email.ics, f"text/calendar; method={method}; charset=utf-8")
+    return message
+
+
+def outbox_deliver(*, email_id):
+    """
+    Send one outbox row if it is due. Idempotent: a row that is sent, failed,
+    not yet due or being sent by another worker is left alone, so duplicate
+    task deliveries are harmless. Temporary failures are retried after
+    RETRY_DELAYS; permanent ones and the last attempt mark the row failed.
+    """
+    now = timezone.now()
+    email = _claim(email_id, now)
+    if email is None:
+        return None
+
+    try:
+        _message(email).send(fail_silently=False)
+    except (smtplib.SMTPException, OSError) as exc:
+        email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if _is_permanent(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            email.status = OutgoingEmail.Status.FAILED
+        else:
+            delay = RETRY_DELAYS[min(email.attempts, len(RETRY_DELAYS)) - 1]
+            email.status = OutgoingEmail.Status.RETRY
+            email.next_attempt_at = timezone.now() + timedelta(minutes=delay)
+        logger.warning("Email %s not sent (%s): %s", email.pk, email.status, email.last_error)
+    else:
+        email.status = OutgoingEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+    email.save(
+        update_fields=[
+            "status",
+            "sent_at",
+            "last_error",
+            "next_attempt_at",
+            "updated_at",
+        ]
+    )
+    return email
+
+
+def outbox_due_ids(*, limit=500):
+    """Rows the sweep should (re)deliver: due ones and ones stuck in sending."""
+    now = timezone.now()
+    due = Q(status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRY]) & Q(
+        next_attempt_at__lte=now
+    )
+    stuck = Q(status=OutgoingEmail.Status.SENDING, updated_at__lt=now - SENDING_TIMEOUT)
+    return list(
+        OutgoingEmail.objects.filter(due | stuck)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def outbox_resend(*, email, actor):
+    """Queue a failed row for another round of attempts (staff action)."""
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().get(pk=email.pk)
+        if email.status != OutgoingEmail.Status.FAILED:
+            return email
+        email.status = OutgoingEmail.Status.QUEUED
+        email.attempts = 0
+        email.next_attempt_at = timezone.now()
+        email.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            conference=email.conference,
+            action="email.resend",
+            obj=email,
+            summary=f"{email.kind} to {email.recipient}",
+        )
+        from conference.tasks import enqueue, outbox_deliver
+
+        enqueue(outbox_deliver, email.pk)
+    return email
+
+
+def audit_record(*, actor, action, conference=None, obj=None, summary="", data=None):
+    """Append one entry to the audit log (in the caller's transaction)."""
+    return AuditLog.objects.create(
+        conference=conference,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        summary=summary[:300],
+        data=data or {},
+    )
+
+
+def heartbeat_record(*, name="beat"):
+    Heartbeat.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
