@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from conference.models import Conference, ConferenceRole, Role
 
@@ -89,7 +90,9 @@ def conference_view(*allowed):
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
                 raise PermissionDenied
-            return view(request, access, *args, **kwargs)
+            # Times on conference pages are shown in the conference's zone.
+            with timezone.override(access.conference.tz):
+                return view(request, access, *args, **kwargs)
 
         return wrapper
 

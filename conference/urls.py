@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("events/<slug:slug>/", include(event_patterns)),
     path("events/<slug:slug>/", include("sessions_app.urls")),
 ]
