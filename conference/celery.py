@@ -28,13 +28,24 @@ app.conf.task_routes = {
 app.conf.beat_schedule = {
     "heartbeat": {"task": "conference.tasks.heartbeat", "schedule": 30.0},
     "outbox-sweep": {"task": "conference.tasks.outbox_sweep", "schedule": 60.0},
+    "b2b-requests-expire": {"task": "b2b_meetings.tasks.requests_expire_sweep", "schedule": 60.0},
+    "b2b-meeting-reminders": {
+        "task": "b2b_meetings.tasks.meeting_reminders_sweep",
+        "schedule": 60.0,
+    },
+    "b2b-meeting-feedback": {"task": "b2b_meetings.tasks.meeting_feedback_sweep", "schedule": 60.0},
+    "invitation-sweep": {"task": "accounts.tasks.invitation_sweep", "schedule": 60.0},
+    "session-reminders": {"task": "sessions_app.tasks.session_reminder_sweep", "schedule": 60.0},
+    # ID document data after the retention period (conference.gate.id_data_purge).
+    "id-data-purge": {"task": "conference.tasks.id_data_purge_sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
 
 # The embedded broker is a folder; make sure it exists before anyone uses it.
-for folder in (app.conf.broker_transport_options or {}).values():
-    if isinstance(folder, str) and "broker" in folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
+if app.conf.broker_url.startswith("filesystem://"):
+    options = app.conf.broker_transport_options
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 @beat_init.connect
