@@ -29,6 +29,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=conference.settings
 
+# A Japanese font that reportlab can embed, so names in PDFs (badges, lists)
+# render whatever viewer opens them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-ipafont-gothic fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 

@@ -1,8 +1,18 @@
 """Forms of the accounts app, and allauth's forms with the portal's styling."""
 
 from allauth.account import forms as allauth_forms
+from allauth.mfa.base import forms as mfa_base_forms
+from allauth.mfa.totp import forms as mfa_totp_forms
+from django import forms
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
+from accounts import selectors, services
+from accounts.models import Invitation, Registration
 from conference.forms import BootstrapMixin
+from conference.models import Conference, Organisation, OrganisationKind
 
 
 class LoginForm(BootstrapMixin, allauth_forms.LoginForm):
@@ -25,5 +35,270 @@ class SetPasswordForm(BootstrapMixin, allauth_forms.SetPasswordForm):
     pass
 
 
-class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
+class ReauthenticateForm(BootstrapMixin, allauth_forms.ReauthenticateForm):
     pass
+
+
+# Two-factor authentication (allauth.mfa), styled like the rest.
+class MfaAuthenticateForm(BootstrapMixin, mfa_base_forms.AuthenticateForm):
+    pass
+
+
+class MfaReauthenticateForm(BootstrapMixin, mfa_base_forms.ReauthenticateForm):
+    pass
+
+
+class ActivateTOTPForm(BootstrapMixin, mfa_totp_forms.ActivateTOTPForm):
+    pass
+
+
+class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
+    """
+    Sign-up from an invitation: the email address is the invited one and
+    cannot be changed (so it counts as verified), and the account is created
+    and the invitation accepted in one transaction under the invitation's lock.
+    """
+
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    field_order = ["email", "given_name", "family_name", "password1", "password2"]
+
+    def __init__(self, *args, invitation=None, **kwargs):
+        self.invitation = invitation
+        super().__init__(*args, **kwargs)
+        email = self.fields["email"]
+        if invitation is not None:
+            email.initial = invitation.email
+            given, _sep, family = invitation.name.partition(" ")
+            self.fields["given_name"].initial = given
+            self.fields["family_name"].initial = family
+        # Disabled: the posted value is ignored and the invited address used.
+        email.disabled = True
+        email.help_text = _("Your invitation was sent to this address. It is your login.")
+
+    def try_save(self, request):
+        token = self.invitation.token if self.invitation else None
+        if token is None:
+            return None, redirect("account_signup")
+        if self.account_already_exists:
+            return None, redirect("invitation", token)
+        with transaction.atomic():
+            # Of two simultaneous sign-ups from one invitation, the second waits
+            # here and then finds the invitation accepted.
+            if services.invitation_lock_usable(token=token) is None:
+                return None, redirect("invitation", token)
+            try:
+                with transaction.atomic():
+                    user = self.save(request)
+            except IntegrityError:  # the same address signed up a moment ago
+                return None, redirect("invitation", token)
+            services.invitation_accept(token=token, user=user)
+        request.session.pop("invitation_token", None)
+        return user, None
+
+
+# Invitations (organisers) ---------------------------------------------------
+
+
+class InvitationForm(BootstrapMixin, forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.filter(confirmed=True).order_by("name"),
+        required=False,
+        empty_label=_("— not known yet —"),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Invitation.InvitedRole.choices,
+        initial=Invitation.InvitedRole.DELEGATE,
+    )
+
+
+class InvitationImportForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: email (required), name, organisation, kind, country, role. "
+            "Comma or semicolon separated, UTF-8. At most %(rows)s rows and %(mb)s MB."
+        )
+        % {"rows": services.CSV_MAX_ROWS, "mb": services.CSV_MAX_BYTES // (1024 * 1024)},
+    )
+    send_now = forms.BooleanField(
+        label=_("Send the new invitations straight away"), required=False, initial=True
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
+            raise forms.ValidationError(
+                _("This is a spreadsheet file. Save it as “CSV UTF-8” and upload that.")
+            )
+        if upload.size > services.CSV_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB. Split it into smaller files.")
+                % {"mb": services.CSV_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class InvitationFilterForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All statuses")), *Invitation.Status.choices],
+        required=False,
+    )
+
+
+# Registration (delegates) ---------------------------------------------------
+
+
+class RegistrationForm(BootstrapMixin, forms.ModelForm):
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    new_organisation_name = forms.CharField(
+        label=_("Name of your organisation"), max_length=200, required=False
+    )
+    new_organisation_kind = forms.ChoiceField(
+        label=_("Kind of organisation"),
+        choices=[("", "—"), *OrganisationKind.choices],
+        required=False,
+    )
+    new_organisation_country = CountryField(blank=True).formfield(
+        label=_("Country of the organisation"), required=False
+    )
+    privacy_accepted = forms.BooleanField(
+        label=_("I have read the privacy notice and accept it"), required=True
+    )
+
+    class Meta:
+        model = Registration
+        fields = [
+            "organisation",
+            "job_title",
+            "nationality",
+            "id_document_type",
+            "id_document_number",
+            "id_document_expiry",
+            "dietary_needs",
+            "access_needs",
+            "directory_consent",
+            "directory_contact",
+        ]
+        widgets = {"id_document_expiry": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "directory_consent": _(
+                "Other delegates can then find you and your organisation and request B2B meetings."
+            ),
+        }
+
+    def __init__(self, *args, conference, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conference = conference
+        self.fields["given_name"].initial = user.given_name
+        self.fields["family_name"].initial = user.family_name
+        organisation = self.fields["organisation"]
+        organisation.queryset = selectors.organisation_choices(user=user)
+        organisation.required = False
+        organisation.empty_label = _("— my organisation is not listed —")
+        for name in ("job_title", "nationality", "id_document_type", "id_document_number"):
+            self.fields[name].required = True
+        self.fields["id_document_expiry"].required = True
+        if self.instance.pk and self.instance.status != Registration.Status.WITHDRAWN:
+            # Accepted when they registered; editing does not ask again.
+            del self.fields["privacy_accepted"]
+
+    def clean(self):
+        data = super().clean()
+        name = (data.get("new_organisation_name") or "").strip()
+        if data.get("organisation") is None:
+            if not name:
+                self.add_error(
+                    "organisation", _("Choose your organisation, or name it below if it is new.")
+                )
+            elif not Organisation.objects.filter(name__iexact=name).exists() and not data.get(
+                "new_organisation_kind"
+            ):
+                self.add_error("new_organisation_kind", _("What kind of organisation is it?"))
+        expiry = data.get("id_document_expiry")
+        if expiry and expiry < self.conference.end_date:
+            self.add_error(
+                "id_document_expiry",
+                _("The document must still be valid on the last day of the conference."),
+            )
+        return data
+
+    def service_kwargs(self):
+        """The cleaned data as keyword arguments of registration_create/update."""
+        data = self.cleaned_data
+        kwargs = {name: data[name] for name in self.Meta.fields}
+        kwargs["given_name"] = data["given_name"].strip()
+        kwargs["family_name"] = data["family_name"].strip()
+        name = (data.get("new_organisation_name") or "").strip()
+        if data["organisation"] is None and name:
+            kwargs["new_organisation"] = {
+                "name": name,
+                "kind": data.get("new_organisation_kind") or OrganisationKind.OTHER,
+                "country": data.get("new_organisation_country") or "",
+            }
+        if not data["directory_consent"]:
+            kwargs["directory_contact"] = ""
+        return kwargs
+
+
+# Registrations (organisers) ---------------------------------------------------
+
+
+class RegistrationFilterForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All statuses")), *Registration.Status.choices],
+        required=False,
+    )
+    kind = forms.ChoiceField(
+        label=_("Organisation kind"),
+        choices=[("", _("All kinds")), *OrganisationKind.choices],
+        required=False,
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    deletion = forms.BooleanField(label=_("Asked for deletion"), required=False)
+
+    def __init__(self, *args, countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        from django_countries import countries as all_countries
+
+        self.fields["country"].choices = [
+            ("", _("All countries")),
+            *((code, all_countries.name(code)) for code in countries),
+        ]
+
+
+BULK_ACTIONS = {
+    "approve": Registration.Status.APPROVED,
+    "waitlist": Registration.Status.WAITLISTED,
+    "reject": Registration.Status.REJECTED,
+}
+
+
+class RegistrationBulkForm(forms.Form):
+    action = forms.ChoiceField(choices=[(key, key) for key in BULK_ACTIONS])
+    registrations = forms.ModelMultipleChoiceField(queryset=Registration.objects.none())
+
+    def __init__(self, *args, conference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["registrations"].queryset = Registration.objects.filter(conference=conference)
+        self.fields["registrations"].error_messages["required"] = _(
+            "Select at least one registration."
+        )
+
+
+class RegistrationSettingsForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Conference
+        fields = ["capacity", "auto_approve", "promote_from_waitlist", "registration_locked"]
+        help_texts = {
+            "registration_locked": _("Delegates can no longer change their details."),
+        }

@@ -5,6 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -164,6 +165,9 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    # Times the invitation email was queued (first send and resends): part of
+    # each email's dedup key, so a resend is a new message and a retry is not.
+    send_count = models.PositiveSmallIntegerField(_("emails sent"), default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -177,9 +181,33 @@ class Invitation(models.Model):
                 name="invitation_one_live_per_email",
             ),
         ]
+        indexes = [
+            # The invitations page: one conference's invitations by status.
+            models.Index(fields=["conference", "status"], name="invitation_conf_status"),
+            # The expiry and reminder sweep: live invitations by expiry time.
+            models.Index(
+                fields=["expires_at"],
+                name="invitation_live_expiry",
+                condition=models.Q(status__in=["queued", "sent", "opened"]),
+            ),
+        ]
 
     def __str__(self):
         return f"{self.email} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("invitation", args=[self.token])
+
+    @staticmethod
+    def email_dedup_key(pk, number):
+        """The outbox dedup key of the invitation's `number`th email."""
+        return f"invitation:{pk}:send:{number}"
+
+    def is_usable(self, now=None):
+        """Live and not past its expiry (the sweep may not have marked it yet)."""
+        now = now or timezone.now()
+        expired = self.expires_at is not None and self.expires_at <= now
+        return self.status in self.LIVE_STATUSES and not expired
 
 
 class Registration(models.Model):

@@ -22,6 +22,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("mail"), Queue("default"), Queue("long"))
 app.conf.task_routes = {
     "conference.tasks.outbox_deliver": {"queue": "mail"},
+    "conference.tasks.outbox_deliver_many": {"queue": "mail"},
     "conference.tasks.outbox_sweep": {"queue": "mail"},
     "long.*": {"queue": "long"},
 }
@@ -40,6 +41,8 @@ app.conf.beat_schedule = {
     "id-data-purge": {"task": "conference.tasks.id_data_purge_sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
+# Packages inside apps are not searched by default: the B2B scheduler's tasks.
+app.autodiscover_tasks(["b2b_meetings.scheduler"])
 
 # The embedded broker is a folder; make sure it exists before anyone uses it.
 if app.conf.broker_url.startswith("filesystem://"):

@@ -1,4 +1,7 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from conference.models import OutgoingEmail
 
 
 class BootstrapMixin:
@@ -17,3 +20,12 @@ class BootstrapMixin:
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+
+
+class OutboxFilterForm(BootstrapMixin, forms.Form):
+    q = forms.CharField(label=_("Search recipient or subject"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("", _("All statuses")), *OutgoingEmail.Status.choices],
+        required=False,
+    )

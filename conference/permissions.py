@@ -7,10 +7,13 @@ refuses anyone without one of the required roles, on the server.
 from dataclasses import dataclass, field
 from functools import wraps
 
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from conference.models import Conference, ConferenceRole, Role
 
@@ -18,6 +21,11 @@ from conference.models import Conference, ConferenceRole, Role
 ANYONE = "anyone"
 DELEGATE = "delegate"  # holds an approved registration
 REGISTERED = "registered"  # holds any registration (pending, waitlisted, ...)
+SIGNED_IN = "signed_in"  # any logged-in user; the view decides the rest
+
+# Staff roles that see personal data, and so must log in with a second factor
+# where the conference requires it (Conference.require_staff_mfa).
+MFA_ROLES = frozenset({Role.ORGANISER, Role.SECURITY})
 
 
 @dataclass
@@ -47,9 +55,20 @@ class Access:
     def is_delegate(self):
         return self.registration is not None and self.registration.is_approved
 
+    @property
+    def needs_mfa_setup(self):
+        """True for an organiser or security officer who must, but cannot yet, use TOTP."""
+        if not self.conference.require_staff_mfa or not (self.roles & MFA_ROLES):
+            return False
+        return not Authenticator.objects.filter(
+            user=self.user, type=Authenticator.Type.TOTP
+        ).exists()
+
     def has(self, role):
         if role == ANYONE:
             return True
+        if role == SIGNED_IN:
+            return self.user.is_authenticated
         if role == DELEGATE:
             return self.is_delegate
         if role == REGISTERED:
@@ -78,7 +97,9 @@ def conference_view(*allowed):
     """
     Decorate a view taking `slug`: the view runs with `request.access` set when
     the user holds one of `allowed`. Anonymous users are sent to log in;
-    logged-in users without the role get 403.
+    logged-in users without the role get 403. On any page that is not public,
+    an organiser or security officer without the required second factor is
+    sent to set one up first.
     """
 
     def decorator(view):
@@ -90,6 +111,17 @@ def conference_view(*allowed):
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
                 raise PermissionDenied
+            if ANYONE not in allowed and access.needs_mfa_setup:
+                messages.warning(
+                    request,
+                    _(
+                        "Organisers and security officers must use two-factor "
+                        "authentication for %(conference)s. Set up an authenticator app "
+                        "now, then return to the page you wanted."
+                    )
+                    % {"conference": access.conference.name},
+                )
+                return redirect("mfa_activate_totp")
             # Times on conference pages are shown in the conference's zone.
             with timezone.override(access.conference.tz):
                 return view(request, access, *args, **kwargs)

@@ -5,10 +5,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from conference.models import AuditLog, Conference, Heartbeat, OutgoingEmail
+from accounts.models import Registration
+from conference.badges import normalise_badge_code
+from conference.models import (
+    AuditLog,
+    Conference,
+    Heartbeat,
+    OrganisationKind,
+    OutgoingEmail,
+)
 
 
 def conference_list_upcoming():
@@ -30,10 +39,12 @@ def outbox_status_counts(*, conference):
     return counts
 
 
-def audit_latest(*, conference, limit=10, actions=None):
+def audit_latest(*, conference, limit=10, actions=None, exclude_prefixes=()):
     entries = AuditLog.objects.filter(conference=conference).select_related("actor")
     if actions:
         entries = entries.filter(action__in=actions)
+    for prefix in exclude_prefixes:
+        entries = entries.exclude(action__startswith=prefix)
     return entries[:limit]
 
 
@@ -63,7 +74,11 @@ def health_status():
         checks["redis"] = {"ok": True, "detail": "not configured (embedded mode)"}
 
     if checks["database"]["ok"]:
-        beat = Heartbeat.objects.filter(name="beat").first()
+        try:
+            beat = Heartbeat.objects.filter(name="beat").first()
+        except Exception as exc:
+            checks["beat"] = {"ok": False, "error": type(exc).__name__}
+            return checks, False
         if beat is None:
             checks["beat"] = {"ok": False, "age_seconds": None}
             healthy = False
@@ -75,3 +90,88 @@ def health_status():
     else:
         checks["beat"] = {"ok": False, "age_seconds": None}
     return checks, healthy
+
+
+def outbox_list(*, conference, status="", query=""):
+    """One conference's emails for the staff outbox page, newest first (bodies deferred)."""
+    emails = OutgoingEmail.objects.filter(conference=conference).defer(
+        "body_text", "body_html", "ics"
+    )
+    if status:
+        emails = emails.filter(status=status)
+    if query:
+        emails = emails.filter(Q(recipient__icontains=query) | Q(subject__icontains=query))
+    return emails.order_by("-created_at", "-pk")
+
+
+def outbox_get(*, conference, email_id):
+    return get_object_or_404(OutgoingEmail, conference=conference, pk=email_id)
+
+
+# Check-in ------------------------------------------------------------------------------------
+
+
+def checkin_search(*, conference, query, limit=20):
+    """
+    Registrations of `conference` for the check-in desk: every word of `query`
+    in the given name, family name or organisation name, or `query` being a
+    badge code. Any status, so the desk can say "not approved". One query.
+    """
+    words = query.split()[:5]
+    if not words:
+        return []
+    match = Q()
+    for word in words:
+        match &= (
+            Q(user__given_name__icontains=word)
+            | Q(user__family_name__icontains=word)
+            | Q(organisation__name__icontains=word)
+        )
+    match |= Q(badge_code=normalise_badge_code(query))
+    return list(
+        Registration.objects.filter(match, conference=conference)
+        .select_related("user", "organisation")
+        .order_by("user__family_name", "user__given_name", "pk")[:limit]
+    )
+
+
+def checkin_arrivals(*, conference):
+    """
+    Arrivals by organisation kind: a list of {"kind", "label", "arrived",
+    "expected"} (expected = approved) in the kinds' order, and the totals.
+    One query.
+    """
+    approved = Q(status=Registration.Status.APPROVED)
+    arrived = Q(checked_in_at__isnull=False)
+    rows = (
+        Registration.objects.filter(approved | arrived, conference=conference)
+        .values("organisation__kind")
+        .annotate(expected=Count("pk", filter=approved), arrived=Count("pk", filter=arrived))
+        .order_by()
+    )
+    counts = {row["organisation__kind"]: row for row in rows}
+    kinds = [*OrganisationKind.choices, (None, "—")]
+    by_kind = [
+        {
+            "kind": kind or "none",
+            "label": label,
+            "arrived": counts[kind]["arrived"],
+            "expected": counts[kind]["expected"],
+        }
+        for kind, label in kinds
+        if kind in counts
+    ]
+    totals = {
+        "arrived": sum(row["arrived"] for row in by_kind),
+        "expected": sum(row["expected"] for row in by_kind),
+    }
+    return by_kind, totals
+
+
+def checkin_latest(*, conference, limit=6):
+    """The last people checked in, newest first."""
+    return list(
+        Registration.objects.filter(conference=conference, checked_in_at__isnull=False)
+        .select_related("user", "organisation")
+        .order_by("-checked_in_at", "-pk")[:limit]
+    )

@@ -10,9 +10,9 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -48,6 +48,45 @@ def email_queue(
     if existing is not None:
         return existing
 
+    row = _email_row(
+        recipient=recipient,
+        template=template,
+        context=context,
+        kind=kind,
+        dedup_key=dedup_key,
+        conference=conference,
+        user=user,
+        ics=ics,
+        language=language,
+    )
+    email, created = OutgoingEmail.objects.get_or_create(
+        dedup_key=dedup_key,
+        defaults={
+            field: getattr(row, field)
+            for field in (
+                "conference",
+                "user",
+                "recipient",
+                "from_email",
+                "subject",
+                "body_text",
+                "body_html",
+                "ics",
+                "kind",
+            )
+        },
+    )
+    if created:
+        from conference.tasks import enqueue, outbox_deliver
+
+        enqueue(outbox_deliver, email.pk)
+    return email
+
+
+def _email_row(
+    *, recipient, template, context, kind, dedup_key, conference, user, ics="", language=None
+):
+    """An unsaved outbox row, rendered in the recipient's language."""
     language = language or getattr(user, "language", None) or settings.LANGUAGE_CODE
     context = {
         "conference": conference,
@@ -59,26 +98,54 @@ def email_queue(
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         body_text = render_to_string(f"emails/{template}.txt", context)
         body_html = render_to_string(f"emails/{template}.html", context)
-
-    email, created = OutgoingEmail.objects.get_or_create(
+    return OutgoingEmail(
+        conference=conference,
+        user=user,
+        recipient=recipient,
+        from_email=conference.from_email if conference else settings.DEFAULT_FROM_EMAIL,
+        subject=subject[:300],
+        body_text=body_text,
+        body_html=body_html,
+        ics=ics,
+        kind=kind,
         dedup_key=dedup_key,
-        defaults={
-            "conference": conference,
-            "user": user,
-            "recipient": recipient,
-            "from_email": conference.from_email if conference else settings.DEFAULT_FROM_EMAIL,
-            "subject": subject[:300],
-            "body_text": body_text,
-            "body_html": body_html,
-            "ics": ics,
-            "kind": kind,
-        },
     )
-    if created:
-        from conference.tasks import enqueue, outbox_deliver
 
-        enqueue(outbox_deliver, email.pk)
-    return email
+
+# Rows per delivery task of a bulk send: one SMTP session each, and enough
+# tasks for every process of a worker's pool to take a share.
+DELIVERY_CHUNK = 25
+
+
+def email_queue_many(*, messages, conference=None):
+    """
+    `email_queue` for a bulk send (e.g. 2,000 invitations): one insert for
+    all rows and one delivery task per DELIVERY_CHUNK rows, enqueued when
+    the surrounding transaction commits. `messages` are dicts of
+    email_queue's arguments (recipient, template, context, kind, dedup_key,
+    and optionally user, ics, language). Same guarantees: a message whose
+    dedup key exists is left alone. Returns {dedup_key: row id}.
+    """
+    keys = [message["dedup_key"] for message in messages]
+    found = dict(OutgoingEmail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
+    rows = [
+        _email_row(conference=conference, **{"user": None, **message})
+        for message in messages
+        if message["dedup_key"] not in found
+    ]
+    # A concurrent writer of the same key wins; its row is delivered either way.
+    OutgoingEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    new = dict(
+        OutgoingEmail.objects.filter(dedup_key__in=[row.dedup_key for row in rows]).values_list(
+            "dedup_key", "pk"
+        )
+    )
+    from conference.tasks import enqueue, outbox_deliver_many
+
+    ids = sorted(new.values())
+    for start in range(0, len(ids), DELIVERY_CHUNK):
+        enqueue(outbox_deliver_many, ids[start : start + DELIVERY_CHUNK])
+    return {**found, **new}
 
 
 def _is_permanent(exc):
@@ -110,8 +177,30 @@ def _claim(email_id, now):
         return email
 
 
-def _message(email):
+def _claim_many(email_ids, now):
+    """`_claim` for several rows at once: the due ones among `email_ids`, marked sending."""
+    with transaction.atomic():
+        due = Q(status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.RETRY]) & Q(
+            next_attempt_at__lte=now
+        )
+        stuck = Q(status=OutgoingEmail.Status.SENDING, updated_at__lt=now - SENDING_TIMEOUT)
+        emails = list(
+            OutgoingEmail.objects.select_for_update(skip_locked=True)
+            .filter(due | stuck, pk__in=email_ids)
+            .order_by("pk")
+        )
+        OutgoingEmail.objects.filter(pk__in=[email.pk for email in emails]).update(
+            status=OutgoingEmail.Status.SENDING, attempts=F("attempts") + 1, updated_at=now
+        )
+    for email in emails:
+        email.status = OutgoingEmail.Status.SENDING
+        email.attempts += 1
+    return emails
+
+
+def _message(email, connection=None):
     message = EmailMultiAlternatives(
+        connection=connection,
         subject=email.subject,
         body=email.body_text,
         from_email=email.from_email,
@@ -122,24 +211,29 @@ def _message(email):
         message.attach_alternative(email.body_html, "text/html")
     if email.ics:
         method = "CANCEL" if "METHOD:CANCEL" in email.ics else "REQUEST"
-        message.attach("invite.ics", email.ics, f"text/calendar; method={method}; charset=utf-8")
+        # Django adds the charset parameter itself; naming it here doubles it.
+        message.attach("invite.ics", email.ics, f"text/calendar; method={method}")
     return message
 
 
-def outbox_deliver(*, email_id):
+def outbox_deliver(*, email_id, connection=None):
     """
     Send one outbox row if it is due. Idempotent: a row that is sent, failed,
     not yet due or being sent by another worker is left alone, so duplicate
     task deliveries are harmless. Temporary failures are retried after
     RETRY_DELAYS; permanent ones and the last attempt mark the row failed.
+    `connection`: an open mail connection to reuse (see outbox_deliver_many).
     """
-    now = timezone.now()
-    email = _claim(email_id, now)
+    email = _claim(email_id, timezone.now())
     if email is None:
         return None
+    return _send_claimed(email, connection)
 
+
+def _send_claimed(email, connection=None):
+    """Send a row this worker claimed, and record the outcome (sent, retry or failed)."""
     try:
-        _message(email).send(fail_silently=False)
+        _message(email, connection).send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
         email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if _is_permanent(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -163,6 +257,24 @@ def outbox_deliver(*, email_id):
         ]
     )
     return email
+
+
+def outbox_deliver_many(*, email_ids):
+    """
+    `outbox_deliver` for several rows, as a bulk send needs to reach its
+    delivery rate: the due ones are claimed together (one lock, one update)
+    and sent over one SMTP session; each outcome is recorded on its own, so a
+    rerun skips what was sent. After a failure the session is dropped and the
+    next row opens a fresh one.
+    """
+    emails = _claim_many(email_ids, timezone.now())
+    connection = get_connection()
+    try:
+        for email in emails:
+            if _send_claimed(email, connection).status != OutgoingEmail.Status.SENT:
+                connection.close()
+    finally:
+        connection.close()
 
 
 def outbox_due_ids(*, limit=500):

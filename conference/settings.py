@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,7 +32,10 @@ def envlist(name: str, default: str) -> list[str]:
 
 
 DEBUG = envbool("DEBUG", "True")
-SECRET_KEY = os.getenv("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+_DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"  # noqa: S105
+SECRET_KEY = os.getenv("SECRET_KEY", _DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY: the development key is for DEBUG mode only.")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_ROOT = os.getenv("SITE_ROOT", "http://localhost:8000").rstrip("/")
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "csp",
     "django_countries",
@@ -112,7 +117,8 @@ REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down (conference/cache.py).
+            "BACKEND": "conference.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "portal"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -146,6 +152,7 @@ ACCOUNT_FORMS = {
     "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
     "change_password": "accounts.forms.ChangePasswordForm",
     "set_password": "accounts.forms.SetPasswordForm",
+    "reauthenticate": "accounts.forms.ReauthenticateForm",
 }
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -165,6 +172,15 @@ ACCOUNT_RATE_LIMITS = {
 # Number of reverse proxies in front of the app whose X-Forwarded-For entries
 # are trusted; 0 means the socket address is the client (forged headers ignored).
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
+# Two-factor authentication (TOTP plus recovery codes). Organisers and security
+# officers must have it where the conference requires it (conference.permissions).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_FORMS = {
+    "authenticate": "accounts.forms.MfaAuthenticateForm",
+    "reauthenticate": "accounts.forms.MfaReauthenticateForm",
+    "activate_totp": "accounts.forms.ActivateTOTPForm",
+}
+MFA_TOTP_ISSUER = SITE_NAME
 
 # Internationalisation: stored in UTC, shown in the conference's zone.
 LANGUAGE_CODE = "en"
@@ -209,7 +225,8 @@ OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", "6")
 
 # Celery: Redis in production and tests; an on-disk broker folder otherwise,
 # so `make run` has a real worker and beat with no server to install.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# (The host part of the filesystem URL is unused; naming one silences a kombu warning.)
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -219,7 +236,14 @@ if not REDIS_URL:
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # Publishing from a request while Redis is down must fail at once (the
+        # outbox sweep delivers later), not retry for seconds per message.
+        # Workers reconnect by their own policy (broker_connection_max_retries).
+        "max_retries": 0,
+        "socket_connect_timeout": 2,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "False")
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -10,6 +10,7 @@ import logging
 
 from celery import shared_task
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from conference import services
 
@@ -19,7 +20,9 @@ logger = logging.getLogger(__name__)
 def _send(task, args, kwargs):
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=False)
-    except Exception:  # the broker is down: the sweep will catch up
+    except (OperationalError, ConnectionError, TimeoutError):
+        # The broker is down: the sweep will catch up. Errors raised by the
+        # task itself (when tasks run inline) are not hidden here.
         logger.warning("Could not enqueue %s%r; the periodic sweep will.", task.name, args)
 
 
@@ -33,6 +36,12 @@ def outbox_deliver(email_id):
     services.outbox_deliver(email_id=email_id)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def outbox_deliver_many(email_ids):
+    """Deliver the rows of a bulk send over one SMTP session (email_queue_many)."""
+    services.outbox_deliver_many(email_ids=email_ids)
+
+
 @shared_task
 def outbox_sweep():
     """Deliver every due or stuck row, including those the broker never got."""
@@ -43,3 +52,11 @@ def outbox_sweep():
 @shared_task
 def heartbeat():
     services.heartbeat_record(name="beat")
+
+
+@shared_task
+def id_data_purge_sweep():
+    """Erase ID document data of conferences whose retention period is over."""
+    from conference import gate
+
+    gate.id_data_purge()

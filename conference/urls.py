@@ -1,13 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from conference import views
+from accounts import views as accounts_views
+from conference import urls_staff, views
 
 # Pages of one conference that belong to the core app.
 event_patterns = (
     [
         path("", views.home, name="home"),
         path("manage/", views.dashboard, name="dashboard"),
+        path("manage/outbox/", views.outbox, name="outbox"),
+        path("manage/outbox/<int:email_id>/", views.outbox_email, name="outbox_email"),
+        path("manage/outbox/<int:email_id>/body/", views.outbox_email_body, name="outbox_body"),
+        path("manage/outbox/<int:email_id>/resend/", views.outbox_resend, name="outbox_resend"),
+        # Exports, the gate list, badges and check-in (conference/urls_staff.py).
+        *urls_staff.urlpatterns,
     ],
     "conference",
 )
@@ -16,8 +23,18 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Sign-up only from an invitation: allauth's view, given the invitation.
+    path("accounts/signup/", accounts_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
+    path("invite/<str:token>/", accounts_views.invitation, name="invitation"),
+    path(
+        "invite/<str:token>/switch/",
+        accounts_views.invitation_switch_account,
+        name="invitation_switch_account",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("events/<slug:slug>/", include(event_patterns)),
+    path("events/<slug:slug>/", include("accounts.urls")),
     path("events/<slug:slug>/", include("sessions_app.urls")),
+    path("events/<slug:slug>/", include("b2b_meetings.urls")),
 ]

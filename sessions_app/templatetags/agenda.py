@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from sessions_app.models import Session, SessionSpeaker
 
@@ -32,3 +35,34 @@ def kind_icon(kind):
         "b2b_block": "bi-briefcase",
         "break": "bi-cup-hot",
     }.get(kind, "bi-calendar-event")
+
+
+@register.filter
+def change_label(code):
+    """The translated name of a change-log entry's kind."""
+    return {
+        "new": _("New"),
+        "cancelled": _("Cancelled"),
+        "removed": _("Taken off the agenda"),
+        "reinstated": _("Back on the agenda"),
+        "moved": _("Moved"),
+        "room": _("New room"),
+        "renamed": _("Renamed"),
+        "updated": _("Details updated"),
+    }.get(code, code)
+
+
+@register.filter
+def iso_local(value):
+    """A stored ISO time string as an aware datetime (filters then localise it)."""
+    if not value:
+        return None
+    return datetime.fromisoformat(value)
+
+
+@register.filter
+def catalogue_value(obj, column):
+    value = getattr(obj, column, "")
+    if column == "registration":
+        return value.user.display_name if value else ""
+    return "" if value is None else value

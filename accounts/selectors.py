@@ -1,0 +1,260 @@
+"""
+Reads of the accounts app. Staff reads are scoped to one conference; a
+delegate's reads start from their own registration, so an id in a URL never
+reaches another person's row (it is a 404).
+"""
+
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Invitation, Registration
+from accounts.services import JOB_INVITATIONS_SEND
+from conference.models import AuditLog, Job, Organisation, OutgoingEmail
+from conference.selectors import count_by
+
+
+def invitation_by_token(*, token):
+    return Invitation.objects.select_related("conference").filter(token=token).first()
+
+
+def invitation_list(*, conference, status="", query=""):
+    """
+    The conference's invitations, each with the id and status of its latest
+    email (`email_id`, `email_status`), found by the email's dedup key.
+    """
+    latest_email = OutgoingEmail.objects.filter(dedup_key=OuterRef("email_key"))
+    invitations = (
+        Invitation.objects.filter(conference=conference)
+        .select_related("organisation", "accepted_by")
+        .annotate(
+            email_key=Concat(
+                Value("invitation:"),
+                Cast("pk", CharField()),
+                Value(":send:"),
+                Cast("send_count", CharField()),
+            ),
+            email_id=Subquery(latest_email.values("pk")[:1]),
+            email_status=Subquery(latest_email.values("status")[:1]),
+        )
+    )
+    if status:
+        invitations = invitations.filter(status=status)
+    if query:
+        invitations = invitations.filter(
+            Q(email__icontains=query)
+            | Q(name__icontains=query)
+            | Q(organisation__name__icontains=query)
+        )
+    return invitations.order_by("-created_at", "-pk")
+
+
+def invitation_status_counts(*, conference):
+    counts = dict.fromkeys(Invitation.Status.values, 0)
+    counts.update(count_by(Invitation.objects.filter(conference=conference), "status"))
+    return counts
+
+
+def invitation_get(*, conference, invitation_id):
+    return get_object_or_404(Invitation, conference=conference, pk=invitation_id)
+
+
+def invitation_job_latest(*, conference):
+    return Job.objects.filter(conference=conference, kind=JOB_INVITATIONS_SEND).first()
+
+
+def invitation_job_get(*, conference, job_id):
+    return get_object_or_404(Job, conference=conference, kind=JOB_INVITATIONS_SEND, pk=job_id)
+
+
+def registration_list(*, conference, status="", kind="", country="", query="", deletion=False):
+    registrations = Registration.objects.filter(conference=conference).select_related(
+        "user", "organisation"
+    )
+    if status:
+        registrations = registrations.filter(status=status)
+    if kind:
+        registrations = registrations.filter(organisation__kind=kind)
+    if country:
+        registrations = registrations.filter(organisation__country=country)
+    if deletion:
+        registrations = registrations.filter(deletion_requested_at__isnull=False)
+    if query:
+        registrations = registrations.filter(
+            Q(user__email__icontains=query)
+            | Q(user__given_name__icontains=query)
+            | Q(user__family_name__icontains=query)
+            | Q(organisation__name__icontains=query)
+            | Q(job_title__icontains=query)
+        )
+    return registrations.order_by("-created_at", "-pk")
+
+
+def registration_status_counts(*, conference):
+    counts = dict.fromkeys(Registration.Status.values, 0)
+    counts.update(count_by(Registration.objects.filter(conference=conference), "status"))
+    return counts
+
+
+def registration_countries(*, conference):
+    """The organisation countries present among the conference's registrations."""
+    return sorted(
+        {
+            country
+            for country in Registration.objects.filter(conference=conference)
+            .exclude(organisation__country="")
+            .values_list("organisation__country", flat=True)
+            .distinct()
+            if country
+        }
+    )
+
+
+def registration_get(*, conference, registration_id):
+    return get_object_or_404(
+        Registration.objects.select_related("user", "organisation", "conference"),
+        conference=conference,
+        pk=registration_id,
+    )
+
+
+def registration_history(*, registration):
+    """The audit entries about one registration, newest first."""
+    return AuditLog.objects.filter(
+        object_type=Registration._meta.label_lower, object_id=str(registration.pk)
+    ).select_related("actor")
+
+
+def registration_emails(*, registration):
+    """The emails the conference sent this person, newest first."""
+    return OutgoingEmail.objects.filter(
+        conference=registration.conference, recipient__iexact=registration.user.email
+    ).only("pk", "subject", "kind", "status", "created_at", "sent_at")
+
+
+def organisation_choices(*, user=None):
+    """Confirmed organisations, plus any the user proposed that staff have not confirmed."""
+    organisations = Organisation.objects.filter(confirmed=True)
+    if user is not None:
+        organisations = Organisation.objects.filter(
+            Q(confirmed=True) | Q(registrations__user=user)
+        ).distinct()
+    return organisations.order_by("name")
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def registration_personal_data(*, user, conference):
+    """
+    Everything the portal holds about `user` that concerns this conference,
+    as JSON-ready data: account, invitation, registration (with ID document
+    data: it is theirs), session sign-ups, B2B requests and meetings, emails.
+    """
+    from b2b_meetings.models import MeetingRequest, MeetingSeat
+    from sessions_app.models import SessionSignup
+
+    registration = (
+        Registration.objects.select_related("organisation")
+        .filter(conference=conference, user=user)
+        .first()
+    )
+    data = {
+        "conference": {"name": conference.name, "slug": conference.slug},
+        "account": {
+            "email": user.email,
+            "given_name": user.given_name,
+            "family_name": user.family_name,
+            "family_name_first": user.family_name_first,
+            "language": user.language,
+            "time_zone": user.time_zone,
+            "joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        },
+        "invitations": [
+            {
+                "email": invitation.email,
+                "role": invitation.role,
+                "status": invitation.status,
+                "sent_at": _iso(invitation.sent_at),
+                "accepted_at": _iso(invitation.accepted_at),
+            }
+            for invitation in Invitation.objects.filter(conference=conference).filter(
+                Q(accepted_by=user) | Q(email__iexact=user.email)
+            )
+        ],
+        "registration": None,
+        "session_signups": [],
+        "meeting_requests": [],
+        "meetings": [],
+        "emails": [
+            {
+                "subject": email.subject,
+                "kind": email.kind,
+                "status": email.status,
+                "created_at": _iso(email.created_at),
+                "sent_at": _iso(email.sent_at),
+            }
+            for email in OutgoingEmail.objects.filter(
+                conference=conference, recipient__iexact=user.email
+            ).order_by("created_at")
+        ],
+    }
+    if registration is None:
+        return data
+    organisation = registration.organisation
+    data["registration"] = {
+        "status": registration.status,
+        "registered_at": _iso(registration.created_at),
+        "status_changed_at": _iso(registration.status_changed_at),
+        "organisation": organisation.name if organisation else None,
+        "organisation_kind": organisation.kind if organisation else None,
+        "job_title": registration.job_title,
+        "nationality": str(registration.nationality.code or ""),
+        "id_document_type": registration.id_document_type,
+        "id_document_number": registration.id_document_number,
+        "id_document_expiry": _iso(registration.id_document_expiry),
+        "id_data_erased_at": _iso(registration.id_data_erased_at),
+        "dietary_needs": registration.dietary_needs,
+        "access_needs": registration.access_needs,
+        "directory_consent": registration.directory_consent,
+        "directory_contact": registration.directory_contact,
+        "privacy_accepted_at": _iso(registration.privacy_accepted_at),
+        "badge_code": registration.badge_code,
+        "checked_in_at": _iso(registration.checked_in_at),
+        "deletion_requested_at": _iso(registration.deletion_requested_at),
+    }
+    data["session_signups"] = [
+        {
+            "session": signup.session.title,
+            "starts_at": _iso(signup.session.starts_at),
+            "status": signup.status,
+        }
+        for signup in SessionSignup.objects.filter(registration=registration).select_related(
+            "session"
+        )
+    ]
+    data["meeting_requests"] = [
+        {
+            "direction": "sent" if request.requester_id == registration.pk else "received",
+            "agenda": request.agenda,
+            "status": request.status,
+            "created_at": _iso(request.created_at),
+        }
+        for request in MeetingRequest.objects.filter(
+            Q(requester=registration) | Q(target_registration=registration)
+        )
+    ]
+    data["meetings"] = [
+        {
+            "starts_at": _iso(seat.slot.starts_at),
+            "ends_at": _iso(seat.slot.ends_at),
+            "table": seat.meeting.table.label,
+            "status": seat.meeting.status,
+        }
+        for seat in MeetingSeat.objects.filter(registration=registration).select_related(
+            "slot", "meeting__table"
+        )
+    ]
+    return data

@@ -1,0 +1,100 @@
+"""
+The B2B rules that both the services (which enforce them) and the selectors
+(which show them before anyone acts) need.
+"""
+
+from itertools import combinations
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
+
+from accounts.models import Registration
+from b2b_meetings.models import Unavailability
+from conference.models import OrganisationKind
+from sessions_app.models import SessionSignup
+
+
+def kind_pair_allowed(conference, kind_a, kind_b):
+    """
+    Whether organisations of `kind_a` and `kind_b` may request each other.
+    No rules means any pair may; a delegate without an organisation counts
+    as "other".
+    """
+    rules = conference.b2b_kind_rules or []
+    if not rules:
+        return True
+    pair = {kind_a or "other", kind_b or "other"}
+    return any(set(rule) == pair for rule in rules)
+
+
+def kind_rule_choices():
+    """Every unordered pair of organisation kinds, as "a:b" values."""
+    kinds = list(OrganisationKind)
+    pairs = [(k, k) for k in kinds] + list(combinations(kinds, 2))
+    return [(f"{a.value}:{b.value}", f"{a.label} ↔ {b.label}") for a, b in pairs]
+
+
+def is_request_recipient(request, registration):
+    """Whether `registration` may answer `request` (accept or decline it)."""
+    if registration is None or not registration.is_approved:
+        return False
+    if registration.pk == request.requester_id:
+        return False
+    if request.target_registration_id is not None:
+        return request.target_registration_id == registration.pk
+    # Addressed to an organisation: any of its delegates listed in the
+    # directory may answer.
+    return (
+        registration.organisation_id == request.target_organisation_id
+        and registration.directory_consent
+        and registration.conference_id == request.conference_id
+    )
+
+
+def busy_reasons(conference, slot, ids):
+    """
+    Why the people of `ids` cannot meet in `slot` apart from other meetings:
+    marked unavailable, or signed up for a session that overlaps it. Returns
+    {registration id: [reason, ...]}.
+    """
+    reasons = {}
+    for reg_id in Unavailability.objects.filter(registration__in=ids, slot=slot).values_list(
+        "registration_id", flat=True
+    ):
+        reasons.setdefault(reg_id, []).append(_("marked this slot unavailable"))
+    signups = SessionSignup.objects.filter(
+        registration__in=ids,
+        status=SessionSignup.Status.CONFIRMED,
+        session__conference=conference,
+        session__is_cancelled=False,
+        session__starts_at__lt=slot.ends_at,
+        session__ends_at__gt=slot.starts_at,
+    ).values_list("registration_id", "session__title")
+    for reg_id, title in signups:
+        reasons.setdefault(reg_id, []).append(_("signed up for “%(session)s”") % {"session": title})
+    return reasons
+
+
+def blocking(conference, slot):
+    """
+    Subqueries, per outer registration, for "marked `slot` unavailable" and
+    "signed up for a session overlapping it": to annotate or filter with.
+    """
+    unavailable = Exists(Unavailability.objects.filter(registration=OuterRef("pk"), slot=slot))
+    in_session = Exists(
+        SessionSignup.objects.filter(
+            registration=OuterRef("pk"),
+            status=SessionSignup.Status.CONFIRMED,
+            session__conference=conference,
+            session__is_cancelled=False,
+            session__starts_at__lt=slot.ends_at,
+            session__ends_at__gt=slot.starts_at,
+        )
+    )
+    return unavailable, in_session
+
+
+def is_blocked(conference, slot, ids):
+    """Whether any of `ids` cannot meet in `slot` (`busy_reasons` as one yes/no query)."""
+    unavailable, in_session = blocking(conference, slot)
+    return Registration.objects.filter(pk__in=ids).filter(unavailable | in_session).exists()

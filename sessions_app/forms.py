@@ -1,0 +1,217 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Registration
+from conference.forms import BootstrapMixin
+from conference.models import Room
+from sessions_app.models import Session, SessionSpeaker, Speaker, Track
+
+# The fixed palette of track colours (classes in portal.css: no inline styles).
+TRACK_COLOURS = [
+    ("teal", _("Teal")),
+    ("indigo", _("Indigo")),
+    ("amber", _("Amber")),
+    ("rose", _("Rose")),
+    ("sky", _("Sky")),
+    ("emerald", _("Emerald")),
+    ("slate", _("Slate")),
+    ("violet", _("Violet")),
+]
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """A browser date-time picker; the value is in the conference's zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"step": 300, **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+
+
+class SessionForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = [
+            "title",
+            "kind",
+            "track",
+            "room",
+            "starts_at",
+            "ends_at",
+            "description",
+            "capacity",
+            "signup_required",
+            "published",
+            "is_cancelled",
+        ]
+        widgets = {
+            "starts_at": LocalDateTimeInput(),
+            "ends_at": LocalDateTimeInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "starts_at": _("Conference local time."),
+            "published": _("Shown on the agenda from the next publish on."),
+            "is_cancelled": _("Stays on the agenda, marked cancelled; sign-ups are told."),
+        }
+
+    def __init__(self, *args, conference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conference = conference
+        self.fields["track"].queryset = Track.objects.filter(conference=conference)
+        self.fields["room"].queryset = Room.objects.filter(conference=conference)
+        self.fields["kind"].help_text = _(
+            "Mark the time the closed-door B2B meetings run as “B2B meetings”."
+        )
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("A session must end after it starts."))
+        capacity = data.get("capacity")
+        taken = self.instance.taken if self.instance.pk else 0
+        if capacity is not None and capacity < taken:
+            self.add_error(
+                "capacity",
+                _("%(taken)s people are already confirmed; the capacity can't be lower.")
+                % {"taken": taken},
+            )
+        return data
+
+    def save(self, commit=True):
+        self.instance.conference = self.conference
+        return super().save(commit=commit)
+
+
+class SessionMoveForm(forms.Form):
+    """Where and when a session runs: the timetable's drag and drop, and its fallback."""
+
+    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False, label=_("Room"))
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=LocalDateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=LocalDateTimeInput())
+
+    def __init__(self, *args, conference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["room"].queryset = Room.objects.filter(conference=conference)
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            raise forms.ValidationError(_("A session must end after it starts."))
+        return data
+
+
+class SessionSpeakerForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = SessionSpeaker
+        fields = ["speaker", "role", "position"]
+
+
+class BaseSessionSpeakerFormSet(forms.BaseInlineFormSet):
+    def __init__(self, *args, conference, **kwargs):
+        self.conference = conference
+        super().__init__(*args, **kwargs)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.fields["speaker"].queryset = Speaker.objects.filter(conference=self.conference)
+        return form
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        form.fields["speaker"].queryset = Speaker.objects.filter(conference=self.conference)
+        return form
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            speaker = form.cleaned_data.get("speaker")
+            if speaker is None:
+                continue
+            if speaker.pk in seen:
+                raise forms.ValidationError(_("Each speaker can appear once per session."))
+            seen.add(speaker.pk)
+
+
+SessionSpeakerFormSet = forms.inlineformset_factory(
+    Session,
+    SessionSpeaker,
+    form=SessionSpeakerForm,
+    formset=BaseSessionSpeakerFormSet,
+    extra=2,
+    can_delete=True,
+)
+
+
+class UniqueNameMixin:
+    """A friendly error for a name already used in the conference (a constraint too)."""
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        others = type(self.instance).objects.filter(
+            conference_id=self.instance.conference_id, name__iexact=name
+        )
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(_("This name is already used in this conference."))
+        return name
+
+
+class RoomForm(UniqueNameMixin, BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "capacity", "location", "position"]
+
+
+class TrackForm(UniqueNameMixin, BootstrapMixin, forms.ModelForm):
+    colour = forms.ChoiceField(label=_("colour"), choices=TRACK_COLOURS)
+
+    class Meta:
+        model = Track
+        fields = ["name", "description", "colour", "position"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class SpeakerForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Speaker
+        fields = ["registration", "name", "title", "bio"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        labels = {"registration": _("Registered delegate")}
+        help_texts = {
+            "registration": _(
+                "Link a delegate so that clashes with their B2B meetings are shown; "
+                "leave empty for an outside speaker."
+            )
+        }
+
+    def __init__(self, *args, conference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["registration"].queryset = (
+            Registration.objects.filter(conference=conference, status=Registration.Status.APPROVED)
+            .select_related("user", "organisation")
+            .order_by("user__family_name", "user__given_name")
+        )
+        self.fields["registration"].label_from_instance = lambda r: (
+            f"{r.user.display_name} ({r.organisation.name})" if r.organisation_id else str(r.user)
+        )
+        self.fields["name"].required = False
+        self.fields["name"].help_text = _("Empty: the delegate's name.")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("name"):
+            registration = data.get("registration")
+            if registration is None:
+                self.add_error("name", _("Give the speaker's name or choose a delegate."))
+            else:
+                data["name"] = registration.user.display_name
+                self.instance.name = data["name"]
+        return data

@@ -1,0 +1,28 @@
+// Invitations and registrations pages. Loaded as a file: the CSP forbids inline scripts.
+
+// A button with data-confirm asks before its form is submitted.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
+
+// "Select all" checkbox of a table, and a live count of the selection.
+function updateSelectedCount(form) {
+  const label = form.querySelector("[data-selected-count]");
+  if (!label) return;
+  const n = form.querySelectorAll("input[name='registrations']:checked").length;
+  label.textContent = n ? label.dataset.label.replace("__N__", n) : "";
+}
+
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-select-all]");
+  const form = event.target.form;
+  if (all && form) {
+    form.querySelectorAll(`input[name='${all.dataset.selectAll}']`).forEach((box) => {
+      box.checked = all.checked;
+    });
+  }
+  if (form) updateSelectedCount(form);
+});

@@ -1,0 +1,501 @@
+"""The B2B pages through HTTP: who may see what, and the flows delegates and organisers use."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from b2b_meetings import services
+from b2b_meetings.models import Meeting, MeetingFeedback, MeetingRequest, Unavailability
+from conference.models import OrganisationKind, OutgoingEmail
+from tests.b2b_meetings.conftest import listed, login, url
+from tests.factories import RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def book(conference, slot, people, table=None, **kwargs):
+    return services.meeting_create(
+        conference=conference, slot=slot, table=table, registrations=people, **kwargs
+    )
+
+
+def send(conference, requester, target=None, organisation=None):
+    return services.request_create(
+        conference=conference,
+        requester=requester,
+        target_registration=target,
+        target_organisation=organisation,
+        agenda="Joint pilot line",
+    )
+
+
+# Closed door -------------------------------------------------------------------------
+
+
+def test_a_meeting_page_is_404_for_anyone_but_its_participants_and_organisers(
+    conference, tables, slots, recycler, oem, financier, organiser, security_officer
+):
+    meeting = book(conference, slots[0], [recycler, oem])
+    page = url(conference, f"b2b/meetings/{meeting.pk}/")
+
+    assert login(recycler.user).get(page).status_code == 200
+    assert login(oem.user).get(page).status_code == 200
+    assert login(organiser).get(page).status_code == 200
+    assert login(financier.user).get(page).status_code == 404
+    # The same answer as for a meeting that does not exist.
+    assert login(financier.user).get(url(conference, "b2b/meetings/999999/")).status_code == 404
+    assert login(financier.user).get(page + "meeting.ics").status_code == 404
+    assert login(security_officer).get(page).status_code == 403
+    assert login(oem.user).get(page + "meeting.ics")["Content-Type"].startswith("text/calendar")
+
+
+def test_actions_on_someone_elses_meeting_are_404_and_change_nothing(
+    conference, tables, slots, recycler, oem, financier
+):
+    meeting = book(conference, slots[0], [recycler, oem])
+    client = login(financier.user)
+
+    for action in ("cancel/", "reschedule/", "feedback/"):
+        response = client.post(url(conference, f"b2b/meetings/{meeting.pk}/{action}"))
+        assert response.status_code == 404, action
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.ACTIVE
+
+
+def test_a_meeting_in_another_conference_is_404_even_for_its_organisers(
+    conference, tables, slots, recycler, oem, organiser
+):
+    other = listed(conference, OrganisationKind.OEM)
+    meeting = book(conference, slots[0], [recycler, other])
+    stranger_conf_organiser = login(organiser)
+
+    response = stranger_conf_organiser.get(
+        f"/events/not-{conference.slug}/b2b/meetings/{meeting.pk}/"
+    )
+
+    assert response.status_code == 404
+
+
+def test_a_request_is_404_for_people_it_does_not_concern(conference, recycler, oem, financier):
+    request = send(conference, recycler, oem)
+    page = url(conference, f"b2b/requests/{request.pk}/")
+
+    assert login(recycler.user).get(page).status_code == 200
+    assert login(oem.user).get(page).status_code == 200
+    assert login(financier.user).get(page).status_code == 404
+    response = login(financier.user).post(page + "accept/", {"slot": 1})
+    assert response.status_code == 404
+
+
+def test_the_directory_lists_consenting_delegates_and_never_meetings(
+    conference, tables, slots, recycler, oem, financier
+):
+    hidden = RegistrationFactory(conference=conference, approved=True, directory_consent=False)
+    pending = listed(conference, OrganisationKind.RESEARCH, status="pending")
+    book(conference, slots[0], [recycler, oem], note="Secret cobalt deal")
+    client = login(financier.user)
+
+    directory = client.get(url(conference, "b2b/")).content.decode()
+    org_page = client.get(url(conference, f"b2b/organisations/{oem.organisation_id}/"))
+
+    assert recycler.organisation.name in directory and oem.organisation.name in directory
+    assert hidden.organisation.name not in directory
+    assert pending.organisation.name not in directory
+    html = org_page.content.decode()
+    assert oem.user.display_name in html
+    for secret in ("Secret cobalt deal", "T01", recycler.user.display_name, oem.user.email):
+        assert secret not in directory and secret not in html
+    # An organisation with no listed delegate has no page.
+    hidden_page = client.get(url(conference, f"b2b/organisations/{hidden.organisation_id}/"))
+    assert hidden_page.status_code == 404
+
+
+def test_the_directory_filters_by_kind_country_and_text(conference, recycler, oem, financier):
+    oem.organisation.country = "JP"
+    oem.organisation.offers = "Anchor offtake for recycled lithium"
+    oem.organisation.save()
+    client = login(financier.user)
+
+    by_kind = client.get(url(conference, "b2b/?kind=oem")).content.decode()
+    by_country = client.get(url(conference, "b2b/?country=JP")).content.decode()
+    by_text = client.get(url(conference, "b2b/?q=offtake")).content.decode()
+
+    for html in (by_kind, by_country, by_text):
+        assert oem.organisation.name in html
+        assert recycler.organisation.name not in html
+
+
+def test_pages_of_others_requests_and_meetings_leak_nothing(
+    conference, tables, slots, recycler, oem, financier
+):
+    book(conference, slots[0], [recycler, oem])
+    send(conference, recycler, oem)
+
+    html = login(financier.user).get(url(conference, "b2b/requests/")).content.decode()
+
+    assert recycler.user.display_name not in html
+    assert oem.user.display_name not in html
+
+
+def test_emails_about_a_meeting_go_to_its_participants_only(
+    conference, tables, slots, recycler, oem, financier
+):
+    colleague = listed(conference, organisation=oem.organisation)
+    request = send(conference, recycler, organisation=oem.organisation)
+    before = set(OutgoingEmail.objects.values_list("pk", flat=True))
+
+    login(oem.user).post(
+        url(conference, f"b2b/requests/{request.pk}/accept/"), {"slot": slots[0].pk}
+    )
+
+    recipients = {e.recipient for e in OutgoingEmail.objects.exclude(pk__in=before)}
+    assert recipients == {recycler.user.email, oem.user.email}
+    assert colleague.user.email not in recipients and financier.user.email not in recipients
+
+
+def test_once_a_colleague_answered_an_organisation_request_the_others_no_longer_see_it(
+    conference, tables, slots, recycler, oem
+):
+    colleague = listed(conference, organisation=oem.organisation)
+    request = send(conference, recycler, organisation=oem.organisation)
+    page = url(conference, "b2b/requests/")
+    assert recycler.user.display_name in login(colleague.user).get(page).content.decode()
+
+    services.request_accept(request=request, responder=oem, slot=slots[0])
+
+    assert recycler.user.display_name not in login(colleague.user).get(page).content.decode()
+    detail = url(conference, f"b2b/requests/{request.pk}/")
+    assert login(colleague.user).get(detail).status_code == 404
+    assert recycler.user.display_name in login(oem.user).get(page).content.decode()
+
+
+def test_only_approved_delegates_and_organisers_reach_the_b2b_pages(
+    conference, organiser, checkin_staff
+):
+    pending = RegistrationFactory(conference=conference)
+
+    assert login(pending.user).get(url(conference, "b2b/")).status_code == 403
+    assert login(checkin_staff).get(url(conference, "b2b/")).status_code == 403
+    assert login(organiser).get(url(conference, "b2b/")).status_code == 200
+    assert login(organiser).get(url(conference, "b2b/requests/")).status_code == 403
+
+
+def test_the_navbar_shows_b2b_to_delegates_and_organisers_only(conference, recycler, organiser):
+    pending = RegistrationFactory(conference=conference)
+    home = url(conference)
+
+    directory = f'href="{url(conference, "b2b/")}"'
+    grid = f'href="{url(conference, "manage/b2b/")}"'
+
+    assert directory in login(recycler.user).get(home).content.decode()
+    assert grid in login(organiser).get(home).content.decode()
+    html = login(pending.user).get(home).content.decode()
+    assert directory not in html and grid not in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["manage/b2b/", "manage/b2b/setup/", "manage/b2b/stats/", "manage/b2b/feedback/"],
+)
+def test_the_organiser_pages_are_for_organisers(conference, recycler, organiser, path):
+    assert login(recycler.user).get(url(conference, path)).status_code == 403
+    assert login(organiser).get(url(conference, path)).status_code == 200
+
+
+# Delegates' flows --------------------------------------------------------------------
+
+
+def test_a_delegate_sends_a_request_from_the_directory(conference, recycler, oem):
+    client = login(recycler.user)
+    form = url(conference, f"b2b/requests/new/organisation/{oem.organisation_id}/")
+
+    assert client.get(form).status_code == 200
+    response = client.post(form, {"agenda": "Offtake from 2027", "priority": 3})
+
+    assert response.status_code == 302
+    request = MeetingRequest.objects.get()
+    assert (request.target_organisation, request.priority) == (oem.organisation, 3)
+    assert request.agenda == "Offtake from 2027"
+
+
+def test_a_refused_request_shows_why(conference, recycler, oem):
+    send(conference, recycler, oem)
+
+    response = login(recycler.user).post(
+        url(conference, f"b2b/requests/new/delegate/{oem.pk}/"), {"agenda": "Again", "priority": 2}
+    )
+
+    assert response.status_code == 400
+    assert "already have a request" in response.content.decode()
+
+
+def test_a_delegate_cannot_request_an_unlisted_delegate_by_id(conference, recycler):
+    hidden = listed(conference, OrganisationKind.OEM, directory_consent=False)
+
+    response = login(recycler.user).get(url(conference, f"b2b/requests/new/delegate/{hidden.pk}/"))
+
+    assert response.status_code == 404
+
+
+def test_the_accept_page_offers_only_slots_both_sides_have_free(
+    conference, tables, slots, recycler, oem, financier
+):
+    request = send(conference, recycler, oem)
+    Unavailability.objects.create(registration=recycler, slot=slots[0])
+    book(conference, slots[1], [oem, financier])
+
+    html = login(oem.user).get(url(conference, f"b2b/requests/{request.pk}/")).content.decode()
+
+    offered = {slot.pk for slot in slots if f'value="{slot.pk}" id="slot-{slot.pk}"' in html}
+    assert offered == {slot.pk for slot in slots[2:]}
+
+
+def test_accepting_through_the_page_books_and_shows_the_meeting(
+    conference, tables, slots, recycler, oem
+):
+    request = send(conference, recycler, oem)
+    client = login(oem.user)
+
+    response = client.post(
+        url(conference, f"b2b/requests/{request.pk}/accept/"), {"slot": slots[2].pk}
+    )
+
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302 and response["Location"] == meeting.get_absolute_url()
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert recycler.user.display_name in page and "T01" in page
+
+
+def test_a_slot_taken_meanwhile_gives_a_clear_message_not_an_error(
+    conference, tables, slots, recycler, oem, financier
+):
+    request = send(conference, recycler, oem)
+    book(conference, slots[2], [recycler, financier])
+
+    response = login(oem.user).post(
+        url(conference, f"b2b/requests/{request.pk}/accept/"), {"slot": slots[2].pk}
+    )
+
+    assert response.status_code == 409
+    assert "just taken" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == MeetingRequest.Status.PENDING
+
+
+def test_declining_and_withdrawing_through_the_pages(conference, recycler, oem, financier):
+    first = send(conference, recycler, oem)
+    second = send(conference, recycler, financier)
+
+    login(oem.user).post(url(conference, f"b2b/requests/{first.pk}/decline/"), {"reason": "No"})
+    login(recycler.user).post(url(conference, f"b2b/requests/{second.pk}/withdraw/"))
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.decline_reason, second.status) == ("declined", "No", "cancelled")
+
+
+def test_a_delegate_marks_slots_unavailable(conference, slots, recycler):
+    client = login(recycler.user)
+
+    client.post(url(conference, "b2b/availability/"), {"unavailable": [slots[1].pk, slots[3].pk]})
+    client.post(url(conference, "b2b/availability/"), {"unavailable": [slots[3].pk]})
+
+    marked = set(
+        Unavailability.objects.filter(registration=recycler).values_list("slot", flat=True)
+    )
+    assert marked == {slots[3].pk}
+
+
+def test_a_participant_reschedules_and_cancels_through_the_pages(
+    conference, tables, slots, recycler, oem
+):
+    meeting = book(conference, slots[0], [recycler, oem])
+    client = login(oem.user)
+    page = url(conference, f"b2b/meetings/{meeting.pk}/")
+
+    assert client.get(page + "reschedule/").status_code == 200
+    client.post(page + "reschedule/", {"slot": slots[3].pk})
+    meeting.refresh_from_db()
+    assert meeting.slot == slots[3]
+
+    client.post(page + "cancel/", {"reason": "Flight moved"})
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.cancel_reason) == ("cancelled", "Flight moved")
+
+
+def test_feedback_is_seen_by_organisers_only(conference, tables, recycler, oem, organiser):
+    from b2b_meetings.models import MeetingSlot
+
+    start = timezone.now() - datetime.timedelta(minutes=30)
+    slot = MeetingSlot.objects.create(
+        conference=conference, starts_at=start, ends_at=start + datetime.timedelta(minutes=20)
+    )
+    meeting = book(conference, slot, [recycler, oem])
+    page = url(conference, f"b2b/meetings/{meeting.pk}/")
+
+    login(oem.user).post(page + "feedback/", {"outcome": "not_a_fit", "note": "Too early stage"})
+
+    assert MeetingFeedback.objects.get().outcome == "not_a_fit"
+    assert "Too early stage" in login(oem.user).get(page).content.decode()
+    assert "Too early stage" not in login(recycler.user).get(page).content.decode()
+    assert "Too early stage" in login(organiser).get(page).content.decode()
+    report = login(organiser).get(url(conference, "manage/b2b/feedback/")).content.decode()
+    assert "Too early stage" in report
+
+
+# Organisers' flows -------------------------------------------------------------------
+
+
+def test_the_grid_shows_every_meeting_to_organisers(
+    conference, tables, slots, recycler, oem, financier, organiser
+):
+    book(conference, slots[0], [recycler, oem])
+    book(conference, slots[1], [financier, oem], table=tables[2])
+
+    html = login(organiser).get(url(conference, "manage/b2b/")).content.decode()
+
+    for person in (recycler, oem, financier):
+        assert person.user.display_name in html
+
+
+def test_organisers_see_conflicts_before_booking_and_must_confirm_warnings(
+    conference, tables, slots, recycler, oem, organiser
+):
+    Unavailability.objects.create(registration=oem, slot=slots[0])
+    client = login(organiser)
+    form = url(conference, "manage/b2b/meetings/new/")
+    data = {"first": recycler.pk, "second": oem.pk, "slot": slots[0].pk, "table": tables[0].pk}
+
+    warned = client.post(form, data)
+    assert warned.status_code == 200
+    assert "marked this slot unavailable" in warned.content.decode()
+    assert not Meeting.objects.exists()
+
+    booked = client.post(form, {**data, "confirm": "on"})
+    assert booked.status_code == 302
+    assert Meeting.objects.get().created_by == organiser
+
+
+def test_organisers_are_refused_hard_conflicts(
+    conference, tables, slots, recycler, oem, financier, organiser
+):
+    book(conference, slots[0], [recycler, oem], table=tables[0])
+    data = {
+        "first": financier.pk,
+        "second": oem.pk,
+        "slot": slots[0].pk,
+        "table": tables[0].pk,
+        "confirm": "on",
+    }
+
+    response = login(organiser).post(url(conference, "manage/b2b/meetings/new/"), data)
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "already has a meeting in this slot" in html and "is taken in this slot" in html
+    assert Meeting.objects.count() == 1
+
+
+def test_a_drop_on_the_grid_shows_the_move_with_its_conflicts_before_saving(
+    conference, tables, slots, recycler, oem, organiser
+):
+    meeting = book(conference, slots[0], [recycler, oem], table=tables[0])
+    Unavailability.objects.create(registration=recycler, slot=slots[2])
+    client = login(organiser)
+    move = url(conference, f"manage/b2b/meetings/{meeting.pk}/move/")
+
+    preview = client.get(move, {"slot": slots[2].pk, "table": tables[1].pk})
+    assert "marked this slot unavailable" in preview.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.slot == slots[0]
+
+    client.post(move, {"slot": slots[2].pk, "table": tables[1].pk, "confirm": "on"})
+    meeting.refresh_from_db()
+    assert (meeting.slot, meeting.table, meeting.sequence) == (slots[2], tables[1], 1)
+
+
+def test_organisers_lock_a_meeting(conference, tables, slots, recycler, oem, organiser):
+    meeting = book(conference, slots[0], [recycler, oem])
+
+    login(organiser).post(
+        url(conference, f"manage/b2b/meetings/{meeting.pk}/lock/"), {"locked": "1"}
+    )
+
+    meeting.refresh_from_db()
+    assert meeting.locked
+    response = login(oem.user).post(
+        url(conference, f"b2b/meetings/{meeting.pk}/reschedule/"), {"slot": slots[3].pk}
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.slot == slots[0]
+
+
+def test_organisers_save_the_b2b_rules(conference, organiser):
+    response = login(organiser).post(
+        url(conference, "manage/b2b/setup/"),
+        {
+            "b2b_slot_minutes": 15,
+            "b2b_request_expiry_hours": 48,
+            "b2b_max_meetings_per_delegate": 8,
+            "b2b_max_meetings_per_organisation": 20,
+            "b2b_max_pending_requests": 10,
+            "b2b_reminder_minutes": 20,
+            "kind_pairs": ["recycler:oem", "recycler:financier"],
+        },
+    )
+
+    assert response.status_code == 302
+    conference.refresh_from_db()
+    assert conference.b2b_slot_minutes == 15
+    assert conference.b2b_max_meetings_per_organisation == 20
+    assert conference.b2b_kind_rules == [["recycler", "oem"], ["recycler", "financier"]]
+
+
+def test_organisers_add_tables_and_create_slots_from_the_pages(conference, room, organiser):
+    from tests.factories import SessionFactory, local_time
+
+    SessionFactory(
+        conference=conference,
+        kind="b2b_block",
+        starts_at=local_time(conference, 15),
+        ends_at=local_time(conference, 16),
+    )
+    client = login(organiser)
+
+    client.post(
+        url(conference, "manage/b2b/setup/tables/"),
+        {
+            "mode": "bulk",
+            "bulk-room": room.pk,
+            "bulk-prefix": "B",
+            "bulk-first": 1,
+            "bulk-count": 4,
+            "bulk-seats": 4,
+        },
+    )
+    client.post(url(conference, "manage/b2b/setup/slots/"), {"action": "generate"})
+
+    assert sorted(conference.tables.values_list("label", flat=True)) == [
+        "B01",
+        "B02",
+        "B03",
+        "B04",
+    ]
+    assert conference.meeting_slots.count() == 3
+
+
+def test_the_stats_page_counts_requests_meetings_and_delegates_without_one(
+    conference, tables, slots, recycler, oem, financier, organiser
+):
+    book(conference, slots[0], [recycler, oem])
+    send(conference, financier, oem)
+
+    response = login(organiser).get(url(conference, "manage/b2b/stats/"))
+
+    stats = response.context["stats"]
+    assert stats["meetings"] == 1
+    assert stats["requests"]["pending"] == 1
+    assert [r.pk for r in stats["without_list"]] == [financier.pk]
+    assert stats["utilisation"] == round(100 * 1 / (3 * 6))

@@ -1,0 +1,193 @@
+"""/healthz, the production settings and the security headers."""
+
+import datetime
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from tests.factories import HeartbeatFactory
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "portal.example.org",
+}
+
+
+def production_env(**extra):
+    """The environment of a production process, on the test database and Redis."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return {
+        **os.environ,
+        **PRODUCTION_ENV,
+        "DJANGO_SETTINGS_MODULE": "conference.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50)[:50],
+        "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        **extra,
+    }
+
+
+def run_python(code, env):
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+# /healthz -----------------------------------------------------------------------------
+
+
+def test_it_reports_healthy_with_a_fresh_heartbeat(client):
+    HeartbeatFactory(beat_at=timezone.now() - datetime.timedelta(seconds=5))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["database"]["vendor"] == "postgresql"
+    assert body["redis"] == {"ok": True}
+    assert body["beat"]["ok"] is True
+    assert 0 <= body["beat"]["age_seconds"] < 60
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_it_reports_unhealthy_without_a_heartbeat(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unhealthy"
+    assert body["beat"] == {"ok": False, "age_seconds": None}
+    assert body["database"]["ok"] is True
+    assert body["redis"]["ok"] is True
+
+
+def test_it_reports_unhealthy_with_a_stale_heartbeat(client, settings):
+    age = settings.HEARTBEAT_MAX_AGE_SECONDS + 60
+    HeartbeatFactory(beat_at=timezone.now() - datetime.timedelta(seconds=age))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["beat"]["ok"] is False
+    assert response.json()["beat"]["age_seconds"] >= age
+
+
+# Content Security Policy ----------------------------------------------------------------
+
+
+def directives(header):
+    parts = (part.strip().split() for part in header.split(";") if part.strip())
+    return {name: values for name, *values in parts}
+
+
+def test_it_sends_a_strict_content_security_policy(client):
+    response = client.get("/healthz")
+
+    header = response["Content-Security-Policy"]
+    policy = directives(header)
+    assert "'unsafe-inline'" not in header
+    assert "'unsafe-eval'" not in header
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+
+
+def test_the_login_page_has_the_same_policy(client):
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# Production settings (DEBUG off), each in a fresh process --------------------------------
+
+
+def test_deploy_check_is_silent_in_production():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+PROBE = """
+import json
+
+import django
+
+django.setup()
+from django.conf import settings
+from django.test import Client
+from django.test.utils import override_settings
+
+# Pages render without the manifest of `collectstatic` (the image build runs it).
+override_settings(
+    STORAGES={
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+).enable()
+client = Client(HTTP_HOST="portal.example.org")
+login = client.get("/accounts/login/", secure=True)
+csrf = login.cookies["csrftoken"]
+http_page = client.get("/accounts/login/")
+http_health = client.get("/healthz")
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "session_cookie_secure": settings.SESSION_COOKIE_SECURE,
+    "session_cookie_httponly": settings.SESSION_COOKIE_HTTPONLY,
+    "login_status": login.status_code,
+    "hsts": login.headers.get("Strict-Transport-Security"),
+    "csp": login.headers.get("Content-Security-Policy"),
+    "csrf_cookie": {"secure": bool(csrf["secure"]), "samesite": csrf["samesite"]},
+    "http_page": [http_page.status_code, http_page.headers.get("Location")],
+    "http_health": http_health.status_code,
+}))
+"""
+
+
+def test_production_serves_https_only_with_hsts_and_secure_cookies():
+    result = run_python(PROBE, production_env())
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert probe["debug"] is False
+    assert probe["login_status"] == 200
+    assert probe["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert "'unsafe-inline'" not in probe["csp"]
+    assert probe["csrf_cookie"] == {"secure": True, "samesite": "Lax"}
+    assert probe["session_cookie_secure"] is True
+    assert probe["session_cookie_httponly"] is True
+    assert probe["http_page"] == [301, "https://portal.example.org/accounts/login/"]
+    # Load balancers probe over plain HTTP: /healthz answers instead of redirecting.
+    assert probe["http_health"] in (200, 503)
