@@ -6,6 +6,7 @@ from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -117,17 +118,18 @@ class InvitationForm(BootstrapMixin, forms.Form):
 
 
 class InvitationImportForm(BootstrapMixin, forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_(
-            "Columns: email (required), name, organisation, kind, country, role. "
-            "Comma or semicolon separated, UTF-8. At most %(rows)s rows and %(mb)s MB."
-        )
-        % {"rows": services.CSV_MAX_ROWS, "mb": services.CSV_MAX_BYTES // (1024 * 1024)},
-    )
+    file = forms.FileField(label=_("CSV file"))
     send_now = forms.BooleanField(
         label=_("Send the new invitations straight away"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set here, not in the field: the text is translated per request.
+        self.fields["file"].help_text = gettext(
+            "Columns: email (required), name, organisation, kind, country, role. "
+            "Comma or semicolon separated, UTF-8. At most %(rows)s rows and %(mb)s MB."
+        ) % {"rows": services.CSV_MAX_ROWS, "mb": services.CSV_MAX_BYTES // (1024 * 1024)}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

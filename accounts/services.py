@@ -3,9 +3,11 @@ Writes of the accounts app: invitations (one, a CSV of many, bulk sending,
 resend, revoke, expiry, reminders), accepting an invitation, and the
 registration workflow (pending → approved / waitlisted / rejected, withdrawn).
 
-Each public function runs in one transaction. Every email is an outbox row
-written in that transaction (`conference.services.email_queue`); every
-registration status change is in the audit log and emails the delegate.
+Each public function runs in one transaction, except the bulk and sweep
+ones, which say how they split their work. Every email is an outbox row
+written in the transaction that causes it (`conference.services.email_queue`,
+or `email_queue_many` for a bulk send); every registration status change is
+in the audit log and emails the delegate.
 
 Locks, always in this order so that two writers never wait on each other:
 the conference row (serialises capacity decisions and imports of one
@@ -749,7 +751,6 @@ def invitation_sweep(*, now=None):
             reminded_at__isnull=True,
             conference__end_date__gte=timezone.localdate(now),
         )
-        .exclude(status=Invitation.Status.QUEUED)
         .exclude(
             Exists(
                 Registration.objects.filter(

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
@@ -452,9 +452,9 @@ def registrations_settings(request, access):
 
 
 TRANSITION_ACTIONS = {
-    "approve": (Registration.Status.APPROVED, _("Approve")),
-    "waitlist": (Registration.Status.WAITLISTED, _("Put on the waiting list")),
-    "reject": (Registration.Status.REJECTED, _("Reject")),
+    "approve": (Registration.Status.APPROVED, gettext_lazy("Approve")),
+    "waitlist": (Registration.Status.WAITLISTED, gettext_lazy("Put on the waiting list")),
+    "reject": (Registration.Status.REJECTED, gettext_lazy("Reject")),
 }
 
 

@@ -25,6 +25,8 @@ BACKOFF_SECONDS = 5.0
 
 
 class ForgivingRedisCache(RedisCache):
+    # Until when to leave this server alone (per instance: Django keeps one
+    # per thread, and each names one server).
     _down_until = 0.0
 
     def _guard(self, method, fallback, *args, **kwargs):
@@ -33,7 +35,7 @@ class ForgivingRedisCache(RedisCache):
         try:
             return getattr(super(), method)(*args, **kwargs)
         except UNAVAILABLE as exc:
-            ForgivingRedisCache._down_until = time.monotonic() + BACKOFF_SECONDS
+            self._down_until = time.monotonic() + BACKOFF_SECONDS
             logger.warning("Cache unavailable, carrying on without it: %s", exc)
             return fallback
 

@@ -645,22 +645,22 @@ def _person(registration):
     return registration.user.display_name
 
 
-def organisation_meetings_table(*, conference, organisation):
+def organisation_meetings_table(*, conference, organisation, registration=None):
     """
     The active meetings any delegate of `organisation` sits in, in time order:
     when, where, who of the organisation attends and whom they meet. A
-    closed-door document: only organisers and the organisation's own
-    delegates may be given it (the views decide).
+    closed-door document: organisers get any organisation's; a delegate only
+    their own meetings (`registration`), since colleagues' meetings are not
+    theirs to see.
     """
+    seats = MeetingSeat.objects.filter(
+        meeting=OuterRef("pk"), is_active=True, registration__organisation=organisation
+    )
+    if registration is not None:
+        seats = seats.filter(registration=registration)
     meetings = (
         Meeting.objects.filter(
-            Exists(
-                MeetingSeat.objects.filter(
-                    meeting=OuterRef("pk"),
-                    is_active=True,
-                    registration__organisation=organisation,
-                )
-            ),
+            Exists(seats),
             conference=conference,
             status=Meeting.Status.ACTIVE,
         )

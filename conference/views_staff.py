@@ -231,9 +231,11 @@ def badges_export(request, access):
 # Meeting schedules ---------------------------------------------------------------------------
 
 
-def _meetings_response(request, access, organisation, fmt):
+def _meetings_response(request, access, organisation, fmt, registration=None):
     conference = access.conference
-    table = exports.organisation_meetings_table(conference=conference, organisation=organisation)
+    table = exports.organisation_meetings_table(
+        conference=conference, organisation=organisation, registration=registration
+    )
     gate.export_record(
         conference=conference,
         actor=request.user,
@@ -273,11 +275,11 @@ def meetings_export(request, access, organisation_id, fmt):
 @require_GET
 @conference_view(DELEGATE)
 def my_meetings_export(request, access, fmt):
-    """The meeting schedule of the delegate's own organisation (no id: no one else's)."""
+    """The delegate's own meeting schedule (no id: no one else's, not even colleagues')."""
     organisation = access.registration.organisation
     if organisation is None:
         raise Http404
-    return _meetings_response(request, access, organisation, fmt)
+    return _meetings_response(request, access, organisation, fmt, access.registration)
 
 
 @never_cache

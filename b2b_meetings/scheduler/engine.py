@@ -71,6 +71,31 @@ REASONS = (
 )
 
 
+# Tuning (measured on the benchmark of bench/scheduler/ on a 2-core machine).
+
+# Seconds to build the CP-SAT model, per variable (measured: 2–3 s per 100,000).
+BUILD_S_PER_VARIABLE = 3e-5
+
+# Share of the local search spent on chains before the tabu walk, and how
+# deep the walk looks for a new slot for the meetings it drops (0: only a
+# slot that is free as it is; deeper costs more than it finds on large
+# instances).
+CHAINS_SHARE = 0.5
+WALK_DEPTH = 0
+
+# How often the tabu walk accepts a step that loses one unit of weight (and
+# that to the power of the loss for bigger ones): enough to leave plateaus.
+WALK_UPHILL = 0.05
+
+# Shares of the time limit: the LP relaxation gets at most the first 40 %, the
+# local search at most half, CP-SAT the rest (and all of it, less margins,
+# when the earlier phases finish early). On the benchmark the local search
+# does most of the work on large instances, CP-SAT on small ones, where it
+# also proves optimality.
+LP_SHARE = 0.4
+SEARCH_SHARE = 0.5
+
+
 @dataclass(frozen=True)
 class Request:
     """A meeting to place: its people, weight, and where it is now (if it may move)."""
@@ -411,7 +436,7 @@ class _Chains:
         self.prep = prep
         self.rng = rng
         self.slot_of = dict(slot_of)
-        self.occ = {}  # (person, slot index) -> request index
+        self.at = defaultdict(dict)  # person -> {slot index: request index}
         self.count = Counter()
         self.org_count = Counter()
         self.tables_left = list(prep.capacity)
@@ -429,7 +454,7 @@ class _Chains:
 
     def _put(self, i, s, log=True):
         for p in self.prep.requests[i].people:
-            self.occ[(p, s)] = i
+            self.at[p][s] = i
             self.count[p] += 1
         for org, n in self.org_need[i].items():
             self.org_count[org] += n
@@ -441,7 +466,7 @@ class _Chains:
     def _take(self, i, log=True):
         s = self.slot_of.pop(i)
         for p in self.prep.requests[i].people:
-            del self.occ[(p, s)]
+            del self.at[p][s]
             self.count[p] -= 1
         for org, n in self.org_need[i].items():
             self.org_count[org] -= n
@@ -478,7 +503,7 @@ class _Chains:
         people = self.prep.requests[i].people
         options = []
         for s in self.prep.candidates[i]:
-            blockers = {self.occ[(p, s)] for p in people if (p, s) in self.occ}
+            blockers = {self.at[p][s] for p in people if s in self.at[p]}
             if not blockers and self.tables_left[s] > 0:
                 self._put(i, s)
                 return True
@@ -548,7 +573,7 @@ class _Chains:
             for s in prep.candidates[i]:
                 if tabu.get((i, s), 0) > step:
                     continue
-                blockers = {self.occ[(p, s)] for p in request.people if (p, s) in self.occ}
+                blockers = {self.at[p][s] for p in request.people if s in self.at[p]}
                 if not blockers and self.tables_left[s] <= 0:
                     continue
                 if any(prep.requests[b].current is not None for b in blockers):
@@ -574,7 +599,7 @@ class _Chains:
                 tabu[(b, s)] = step + tenure
                 self.budget = 30
                 self.log.clear()
-                if self.insert(b, 1, frozenset({i})):
+                if self.insert(b, WALK_DEPTH, frozenset({i})):
                     objective += prep.requests[b].weight
                 else:
                     unplaced.append(b)
@@ -599,10 +624,10 @@ class _Chains:
         n_slots = len(prep.slots)
         for s1 in prep.candidates[i]:
             for x, y in (people, people[::-1]):
-                if (x, s1) in self.occ or (y, s1) not in self.occ:
+                if s1 in self.at[x] or s1 not in self.at[y]:
                     continue
                 for s2 in range(n_slots):
-                    if s2 == s1 or (y, s2) in self.occ:
+                    if s2 == s1 or s2 in self.at[y]:
                         continue
                     if self.budget <= 0:
                         return False
@@ -629,8 +654,8 @@ class _Chains:
         prep = self.prep
         path = []
         person, slot, other = start, s1, s2
-        while (person, slot) in self.occ:
-            j = self.occ[(person, slot)]
+        while slot in self.at[person]:
+            j = self.at[person][slot]
             people = prep.requests[j].people
             if len(people) != 2 or other not in self.candidate_sets[j]:
                 return None
@@ -654,7 +679,7 @@ class _Chains:
         weight = prep.requests[i].weight
         people = prep.requests[i].people
         for s in prep.candidates[i]:
-            blockers = {self.occ[(p, s)] for p in people if (p, s) in self.occ}
+            blockers = {self.at[p][s] for p in people if s in self.at[p]}
             if not blockers or len(blockers) > 2:
                 continue
             if any(prep.requests[b].current is not None for b in blockers):
@@ -1142,25 +1167,6 @@ def validate(instance: Instance, placements: dict[int, tuple[int, int]]) -> list
 
 def _objective(prep, slot_of):
     return sum(prep.requests[i].weight for i in slot_of)
-
-
-# Seconds to build the CP-SAT model, per variable (measured: 2–3 s per 100,000).
-BUILD_S_PER_VARIABLE = 3e-5
-
-# Share of the local search spent on chains before the tabu walk.
-CHAINS_SHARE = 0.0
-
-# How often the tabu walk accepts a step that loses one unit of weight (and
-# that to the power of the loss for bigger ones): enough to leave plateaus.
-WALK_UPHILL = 0.05
-
-# Shares of the time limit: the LP relaxation gets at most the first 40 %, the
-# local search at most half, CP-SAT the rest (and all of it, less margins,
-# when the earlier phases finish early). On the benchmark the local search
-# does most of the work on large instances, CP-SAT on small ones, where it
-# also proves optimality.
-LP_SHARE = 0.4
-SEARCH_SHARE = 0.5
 
 
 def schedule(

@@ -5,9 +5,11 @@ queue), cancel it, commit or discard its preview.
 A run is a `conference.models.Job` of kind `b2b.schedule`. Its `params` are
 the organiser's options; its `result` holds the preview (the meetings to
 create and to move, what got nothing and why, the counts and the bound)
-and, once decided, its fate (`state`: preview, committed, discarded).
+and, once decided, its fate (`state`: preview, committing, committed,
+discarded).
 
-Committing writes the whole preview in one transaction or nothing: it
+Committing runs in the background too (a large schedule is thousands of
+rows and emails) and writes the whole preview in one transaction or nothing: it
 takes the locks of `b2b_meetings.services` in the same order (requests →
 meetings → registrations by pk → organisations → slots), checks that every
 placement still fits (the requests are still accepted and unscheduled, the
@@ -89,7 +91,7 @@ def _participants(request):
     return [r for r in (request.requester, other) if r is not None]
 
 
-def _boosted(request, people):
+def _boosted(people):
     return any(p.organisation is not None and p.organisation.kind in BOOSTED_KINDS for p in people)
 
 
@@ -141,7 +143,7 @@ def instance_build(*, conference, reoptimise=False, boost=False, now=None):
         if any(not p.is_approved for p in participants):
             built.excluded[request.pk] = NOT_APPROVED
             continue
-        weight = request.priority + (BOOST if boost and _boosted(request, participants) else 0)
+        weight = request.priority + (BOOST if boost and _boosted(participants) else 0)
         engine_requests.append(engine.Request(id=request.pk, people=tuple(ids), weight=weight))
         people.update(ids)
 
@@ -721,7 +723,7 @@ def _check(conference, wanted, people, slots, tables, move_ids, now):
     for kind, obj, members, slot_id, table_id in wanted:
         slot = slots.get(slot_id)
         table = tables.get(table_id)
-        name = _describe(obj, people)
+        name = _describe(members, people)
         if slot is None or slot.starts_at <= now:
             problems.append(_("%(what)s: its slot has started or gone") % {"what": name})
             continue
@@ -786,10 +788,9 @@ def _check(conference, wanted, people, slots, tables, move_ids, now):
     return problems
 
 
-def _describe(obj, people):
-    if isinstance(obj, MeetingRequest):
-        return _("request %(id)s") % {"id": obj.pk}
-    return _("meeting %(id)s") % {"id": obj.pk}
+def _describe(members, people):
+    names = [people[p].user.display_name for p in members if p in people]
+    return _("the meeting of %(names)s") % {"names": " & ".join(names)}
 
 
 def _write(conference, wanted, actor, move_ids):

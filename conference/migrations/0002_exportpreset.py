@@ -7,30 +7,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conference', '0001_initial'),
+        ("conference", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportPreset',
+            name="ExportPreset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('audience', models.CharField(choices=[('catering', 'Catering'), ('protocol', 'Protocol'), ('session_rooms', 'Session rooms'), ('registration_desk', 'Registration desk'), ('other', 'Other')], default='other', max_length=20, verbose_name='audience')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='columns and filters')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('conference', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='export_presets', to='conference.conference')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("catering", "Catering"),
+                            ("protocol", "Protocol"),
+                            ("session_rooms", "Session rooms"),
+                            ("registration_desk", "Registration desk"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                        verbose_name="audience",
+                    ),
+                ),
+                (
+                    "params",
+                    models.JSONField(blank=True, default=dict, verbose_name="columns and filters"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "conference",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="export_presets",
+                        to="conference.conference",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'export preset',
-                'verbose_name_plural': 'export presets',
-                'ordering': ['audience', 'name'],
-                'constraints': [models.UniqueConstraint(models.F('conference'), django.db.models.functions.text.Lower('name'), name='export_preset_name_unique_ci')],
+                "verbose_name": "export preset",
+                "verbose_name_plural": "export presets",
+                "ordering": ["audience", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("conference"),
+                        django.db.models.functions.text.Lower("name"),
+                        name="export_preset_name_unique_ci",
+                    )
+                ],
             },
         ),
     ]

@@ -429,3 +429,26 @@ def test_message_parts_render(conference, organiser, world, django_capture_on_co
     body = message_from_string(mail.body_text).get_payload()
     assert world["others"][0].user.display_name in body
     assert "Table S" in body
+
+
+@pytest.mark.parametrize("boost", [False, True])
+def test_financiers_and_oems_go_first_when_the_organiser_says_so(
+    conference, organiser, room, boost, django_capture_on_commit_callbacks
+):
+    make_slots(conference, 1)
+    TableFactory(conference=conference, room=room)
+    busy = listed(conference)
+    essential = accepted(
+        conference, listed(conference), busy, priority=MeetingRequest.Priority.HIGH
+    )
+    financier = accepted(
+        conference,
+        listed(conference, OrganisationKind.FINANCIER),
+        busy,
+        priority=MeetingRequest.Priority.LOW,
+    )
+
+    job = run(conference, organiser, django_capture_on_commit_callbacks, time_limit=10, boost=boost)
+
+    placed = [p[0] for p in job.result["placements"]]
+    assert placed == ([financier.pk] if boost else [essential.pk])

@@ -305,3 +305,17 @@ def test_with_redis_down_people_register_and_every_email_arrives_once_it_is_back
     delivered = [m["message"]["X-Portal-Message"] for m in smtp_sink.messages]
     assert sorted(delivered) == sorted(expected)
     assert OutgoingEmail.objects.filter(attempts=1, status="sent").count() == 5
+
+
+def test_the_cache_answers_as_empty_while_redis_is_down():
+    from conference.cache import ForgivingRedisCache
+
+    cache = ForgivingRedisCache(f"redis://127.0.0.1:{_free_port()}/0", {"OPTIONS": {}})
+    started = time.monotonic()
+
+    assert cache.get("key", "default") == "default"
+    assert cache.add("lock", 1) is True  # callers spin on add() as a lock
+    assert cache.set("key", 1) is None
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.delete("key") is False
+    assert time.monotonic() - started < PROMPT_SECONDS
