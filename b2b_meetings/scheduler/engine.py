@@ -441,6 +441,10 @@ class _Chains:
         self.org_count = Counter()
         self.tables_left = list(prep.capacity)
         self.org_need = [prep.org_need(i) for i in range(len(prep.requests))]
+        # Placed requests per organisation, for trading a meeting under an
+        # organisation's cap (only kept when there is such a cap).
+        self.org_placed = defaultdict(set) if prep.org_left is not None else None
+        self.capped = prep.person_left is not None or prep.org_left is not None
         self.log = []
         for i, s in slot_of.items():
             self._put(i, s, log=False)
@@ -458,6 +462,8 @@ class _Chains:
             self.count[p] += 1
         for org, n in self.org_need[i].items():
             self.org_count[org] += n
+            if self.org_placed is not None:
+                self.org_placed[org].add(i)
         self.tables_left[s] -= 1
         self.slot_of[i] = s
         if log:
@@ -470,6 +476,8 @@ class _Chains:
             self.count[p] -= 1
         for org, n in self.org_need[i].items():
             self.org_count[org] -= n
+            if self.org_placed is not None:
+                self.org_placed[org].discard(i)
         self.tables_left[s] += 1
         if log:
             self.log.append((i, s))
@@ -545,8 +553,10 @@ class _Chains:
         Tabu walk until `deadline`: a random request without a slot takes
         the candidate slot whose blockers weigh least, if they weigh no more
         than it does; the blockers are dropped (each tries another slot at
-        once) and may not return to that slot for a while. Returns the best
-        schedule seen.
+        once) and may not return to their slot for a while. Blockers are
+        its people's meetings in that slot and, under caps, the lightest
+        other meetings of whoever is at a cap. Returns the best schedule
+        seen.
         """
         prep = self.prep
         rng = self.rng
@@ -578,6 +588,11 @@ class _Chains:
                     continue
                 if any(prep.requests[b].current is not None for b in blockers):
                     continue
+                if self.capped:
+                    extra = self._cap_blockers(i, blockers)
+                    if extra is None:
+                        continue
+                    blockers = blockers | extra
                 cost = sum(prep.requests[b].weight for b in blockers) - request.weight
                 if least is None or cost < least:
                     least, options = cost, [(s, blockers)]
@@ -587,8 +602,7 @@ class _Chains:
                 continue
             s, blockers = rng.choice(options)
             self.log.clear()
-            for b in blockers:
-                self._take(b)
+            left = {b: self._take(b) for b in blockers}
             if self.tables_left[s] <= 0 or not self._caps_ok(i):
                 self._rollback(0)
                 continue
@@ -596,7 +610,7 @@ class _Chains:
             objective -= least
             tenure = 10 + rng.randrange(len(unplaced) + 10)
             for b in blockers:
-                tabu[(b, s)] = step + tenure
+                tabu[(b, left[b])] = step + tenure
                 self.budget = 30
                 self.log.clear()
                 if self.insert(b, WALK_DEPTH, frozenset({i})):
@@ -607,6 +621,47 @@ class _Chains:
             if objective > best_objective:
                 best, best_objective = dict(self.slot_of), objective
         return best
+
+    def _cap_blockers(self, i, removed):
+        """
+        The meetings to drop, besides `removed`, for request i to fit under
+        the caps: for each of its people and organisations at the cap, the
+        lightest of their other meetings (ties at random). None when only
+        meetings that may not be dropped (existing ones) would do.
+        """
+        prep = self.prep
+        requests = prep.requests
+        extra = set()
+        gone = set(removed)
+
+        def lightest(pool):
+            options = [j for j in pool if j not in gone and requests[j].current is None]
+            if not options:
+                return None
+            low = min(requests[j].weight for j in options)
+            return self.rng.choice([j for j in options if requests[j].weight == low])
+
+        if prep.person_left is not None:
+            for p in requests[i].people:
+                freed = sum(1 for b in gone if p in requests[b].people)
+                if self.count[p] - freed + 1 > prep.person_left[p]:
+                    j = lightest(self.at[p].values())
+                    if j is None:
+                        return None
+                    extra.add(j)
+                    gone.add(j)
+        if prep.org_left is not None:
+            for org, n in self.org_need[i].items():
+                while (
+                    self.org_count[org] - sum(self.org_need[b].get(org, 0) for b in gone) + n
+                    > prep.org_left[org]
+                ):
+                    j = lightest(self.org_placed[org])
+                    if j is None:
+                        return None
+                    extra.add(j)
+                    gone.add(j)
+        return extra
 
     def kempe(self, i):
         """
@@ -909,12 +964,18 @@ def solve_exact(
     thread = threading.Thread(target=run, name="cp-sat", daemon=True)
     thread.start()
     cancelled = False
+    overdue = False
     while thread.is_alive():
-        thread.join(0.5)
+        thread.join(0.25)
         if not thread.is_alive():
             break
         if should_stop is not None and not cancelled and should_stop():
             cancelled = True
+            solver.stop_search()
+        # CP-SAT's own limit slips on a loaded machine (presolve, a busy
+        # core): the caller's time limit is what counts.
+        if not overdue and time.monotonic() > entered + time_limit:
+            overdue = True
             solver.stop_search()
         if on_tick is not None:
             on_tick(time.monotonic() - started, progress["objective"], progress["bound"])
@@ -941,9 +1002,10 @@ def lp_relaxation(prep: Prepared, *, time_limit: float = 30.0):
     The LP relaxation of the model, solved by HiGHS's interior point method
     (through scipy) without crossover: the vertex is not needed, and
     crossover takes most of the time on these degenerate problems. Returns
-    (optimum, [((request index, slot index), value)]), the optimum being an
-    upper bound on the weighted number of meetings; (None, []) when it does
-    not finish in `time_limit` seconds (building the matrix included).
+    (bound, [((request index, slot index), value)]): the bound is the LP
+    optimum certified by its dual (`_dual_bound`), so an upper bound on the
+    weighted number of meetings; (None, []) when it does not finish in
+    `time_limit` seconds (building the matrix included).
     """
     entered = time.monotonic()
     import warnings
@@ -1013,7 +1075,35 @@ def lp_relaxation(prep: Prepared, *, time_limit: float = 30.0):
         )
     if result.status != 0:
         return None, []
-    return -result.fun, list(zip(pairs, result.x.tolist(), strict=True))
+    bound = _dual_bound(
+        -c, a_ub, b_ub, a_eq, b_eq, result.ineqlin.marginals, result.eqlin.marginals
+    )
+    return bound, list(zip(pairs, result.x.tolist(), strict=True))
+
+
+def _dual_bound(weights, a_ub, b_ub, a_eq, b_eq, ub_marginals, eq_marginals):
+    """
+    An upper bound on max{w·x : A_ub x <= b_ub, A_eq x = b_eq, 0 <= x <= 1}
+    that holds whatever the accuracy of the solver's duals: for any y >= 0
+    and z, weak duality gives b_ub·y + b_eq·z + sum(max(0, w - A_ub'y -
+    A_eq'z)). With the interior point method's (near-optimal) duals it is
+    the LP optimum up to its tolerance, but never below it, unlike the
+    primal value, which may stop just short of the optimum.
+    """
+    import numpy as np
+
+    reduced = np.array(weights, dtype=float)
+    bound = 0.0
+    if a_ub is not None:
+        # scipy's marginals are of the minimisation of -w: y = -marginals.
+        y = np.maximum(0.0, -np.asarray(ub_marginals, dtype=float))
+        reduced -= a_ub.T @ y
+        bound += float(b_ub @ y)
+    if a_eq is not None:
+        z = -np.asarray(eq_marginals, dtype=float)
+        reduced -= a_eq.T @ z
+        bound += float(b_eq @ z)
+    return bound + float(np.maximum(0.0, reduced).sum())
 
 
 def lp_rounding(prep: Prepared, values) -> dict[int, int]:
@@ -1169,6 +1259,16 @@ def _objective(prep, slot_of):
     return sum(prep.requests[i].weight for i in slot_of)
 
 
+def _capped_share(prep, slot_of):
+    """Of the requests `slot_of` leaves out that could fit, the share a cap keeps out."""
+    if prep.person_left is None and prep.org_left is None:
+        return 0.0
+    reasons = Counter(explain(prep, slot_of).values())
+    capped = reasons[PERSON_CAP_FILLED] + reasons[ORGANISATION_CAP_FILLED]
+    waiting = capped + reasons[TAKEN] + reasons[TABLES_FULL]
+    return capped / waiting if waiting else 0.0
+
+
 def schedule(
     instance: Instance,
     *,
@@ -1247,14 +1347,14 @@ def schedule(
         lp, values = lp_relaxation(prep, time_limit=max(0.5, LP_SHARE * time_limit - elapsed()))
         stats["lp_s"] = round(elapsed(), 3)
         if lp is not None:
-            # The objective is a whole number: round the LP optimum down (with
-            # a margin for the interior point method's tolerance).
+            # The objective is a whole number: round the bound down (with a
+            # margin for rounding in its floating-point arithmetic).
             state["bound"] = min(state["bound"], math.floor(lp + 1e-4))
             offer(lp_rounding(prep, values), "lp")
         report("bound")
 
     # Kept for explaining the result and assigning tables at the end.
-    margin = 0.3 + len(prep.requests) / 20000
+    margin = 0.3 + len(prep.requests) / 10000
     # CP-SAT only when building its model takes a small part of the time
     # left (XL instances: it would not get past presolve); the local search
     # then has all of that time.
@@ -1262,7 +1362,13 @@ def schedule(
     if use_search and open_gap():
         budget = left() - margin
         if solver_planned:
-            budget = min(SEARCH_SHARE * time_limit, budget)
+            # Trading meetings under caps is where the local search is
+            # weakest and CP-SAT strongest: the more of the waiting requests
+            # a cap keeps out, the more of the time CP-SAT gets (up to
+            # three quarters).
+            stats["capped_share"] = round(_capped_share(prep, state["best"]), 3)
+            share = SEARCH_SHARE * (1.0 - stats["capped_share"] / 2)
+            budget = min(share * time_limit, budget)
         if budget > 0.1:
 
             def poll():

@@ -860,15 +860,13 @@ def _email_participants(job, conference, created, moved, people):
         participants_of[meeting.pk] = members
         for person in members:
             by_person[person.pk].append(meeting)
-    events = {}  # (meeting id, language) -> VEVENT
 
-    def event(meeting, language):
-        key = (meeting.pk, language)
-        if key not in events:
-            with translation.override(language):
-                ics = meeting_ics(meeting, participants_of[meeting.pk])
-            events[key] = Calendar.from_ical(ics).walk("VEVENT")[0]
-        return events[key]
+    def event(meeting, language, person):
+        # The recipient's own copy: they are its only ATTENDEE, so no one
+        # learns another participant's email address from a calendar file.
+        with translation.override(language):
+            ics = meeting_ics(meeting, participants_of[meeting.pk], recipient=person)
+        return Calendar.from_ical(ics).walk("VEVENT")[0]
 
     for person_id, items in sorted(by_person.items()):
         person = people[person_id]
@@ -881,7 +879,7 @@ def _email_participants(job, conference, created, moved, people):
         calendar.add("x-wr-calname", conference.name)
         calendar.add("x-wr-timezone", conference.time_zone)
         for meeting in items:
-            calendar.add_component(event(meeting, language))
+            calendar.add_component(event(meeting, language, person))
         lines = [
             {
                 "meeting": meeting,

@@ -5,8 +5,22 @@ mail delivery and the sweeps.
 """
 
 from celery import shared_task
+from celery.signals import worker_init, worker_process_init
 
 from b2b_meetings.scheduler import services
+
+
+@worker_init.connect
+@worker_process_init.connect
+def _load_solvers(**_kwargs):
+    """
+    Load the solvers' libraries when a worker (or a pool process) starts,
+    not on the clock of the first run: a few seconds of a 10 s time limit
+    on a cold start. The web processes never load them.
+    """
+    import ortools.sat.python.cp_model  # noqa: F401
+    import scipy.optimize
+    import scipy.sparse  # noqa: F401
 
 
 # acks_late: a worker that dies mid-run gets the task redelivered, and

@@ -118,6 +118,14 @@ def test_committing_emails_each_participant_once_with_every_meeting_in_the_calen
         str(m.ics_uid) for m in Meeting.objects.filter(seats__registration=world["financier"])
     }
     assert "3 B2B meetings" in mail.subject
+    # Each copy names its recipient as the only attendee: no one else's address.
+    for mail in emails:
+        attendees = {
+            str(a).lower().removeprefix("mailto:")
+            for e in Calendar.from_ical(mail.ics).walk("VEVENT")
+            for a in (e.get("ATTENDEE") if isinstance(e.get("ATTENDEE"), list) else [e["ATTENDEE"]])
+        }
+        assert attendees == {mail.recipient.lower()}
     # Committing again (a double click) is refused and sends nothing more.
     with pytest.raises(SchedulerError):
         services.schedule_commit(job=job, actor=organiser)
@@ -452,3 +460,54 @@ def test_financiers_and_oems_go_first_when_the_organiser_says_so(
 
     placed = [p[0] for p in job.result["placements"]]
     assert placed == ([financier.pk] if boost else [essential.pk])
+
+
+def test_repair_after_a_cancellation_fills_the_freed_slot_and_moves_nothing_locked(
+    conference, organiser, world, django_capture_on_commit_callbacks
+):
+    """
+    Two slots for three requests to the financier: one waits. After the
+    organiser locks the schedule and a meeting is cancelled, a run with
+    "re-optimise unlocked meetings" gives the freed place to the request
+    that waited, and no locked meeting moves.
+    """
+    world["slots"][2].delete()
+    first = run(conference, organiser, django_capture_on_commit_callbacks, time_limit=10)
+    assert first.result["counts"]["new"] == 3
+    [(waiting, reason)] = first.result["unscheduled"]
+    assert reason == "taken"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.schedule_commit(job=first, actor=organiser)
+    for meeting in Meeting.objects.all():
+        b2b.meeting_lock(meeting=meeting, locked=True, actor=organiser)
+    cancelled = Meeting.objects.filter(seats__registration=world["financier"]).first()
+    b2b.meeting_cancel(meeting=cancelled, actor=organiser)
+    places = dict(Meeting.objects.filter(status=Meeting.Status.ACTIVE).values_list("pk", "slot_id"))
+
+    repair = run(
+        conference, organiser, django_capture_on_commit_callbacks, time_limit=10, reoptimise=True
+    )
+
+    assert repair.result["moves"] == []
+    assert repair.result["placements"] == [
+        [waiting, cancelled.slot_id, repair.result["placements"][0][2]]
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.schedule_commit(job=repair, actor=organiser)
+    assert Meeting.objects.get(request_id=waiting).slot_id == cancelled.slot_id
+    for pk, slot_id in places.items():
+        assert Meeting.objects.get(pk=pk).slot_id == slot_id
+
+
+def test_a_run_with_nothing_waiting_says_so(
+    conference, organiser, room, django_capture_on_commit_callbacks
+):
+    make_slots(conference, 2)
+    TableFactory(conference=conference, room=room)
+
+    job = run(conference, organiser, django_capture_on_commit_callbacks, time_limit=10)
+
+    page = login(organiser).get(url(conference, f"manage/b2b/schedule/{job.pk}/")).content.decode()
+    assert "no accepted request was waiting for a slot" in page
+    assert "Every request gets a slot" not in page
+    assert "Commit" not in page

@@ -5,9 +5,12 @@ existing meetings where they must stay, and it says why a request got
 nothing. Small instances and short limits keep this file fast.
 """
 
+import dataclasses
 import random
 
+import numpy as np
 import pytest
+from scipy.optimize import linprog
 
 from b2b_meetings.scheduler import engine
 from b2b_meetings.scheduler.engine import FixedMeeting, Instance, Request
@@ -60,6 +63,92 @@ def test_every_schedule_the_engine_returns_is_valid(seed):
     assert result.objective >= result.greedy_objective
     assert result.objective <= result.bound
     assert set(result.placements) | set(result.unscheduled) == {r.id for r in instance.requests}
+
+
+def with_movable_meetings(instance, seed):
+    """
+    `instance` after a first schedule was committed and the organiser chose
+    "re-optimise unlocked meetings": half of what greedy placed is now
+    existing meetings that may move (in their place, at their table).
+    """
+    prep = engine.Prepared(instance)
+    placed = engine.assign_tables(prep, engine.greedy(prep))
+    rng = random.Random(seed)
+    movable = {rid for rid in sorted(placed) if rng.random() < 0.5}
+    requests = tuple(
+        Request(r.id, r.people, r.weight, current=placed[r.id] if r.id in movable else None)
+        for r in instance.requests
+    )
+    assert any(r.current for r in requests)
+    return dataclasses.replace(instance, requests=requests)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_every_phase_returns_a_valid_schedule_when_meetings_may_move(seed):
+    """Each phase on its own, not only the best of them that `schedule` keeps."""
+    instance = with_movable_meetings(random_instance(seed, requests=80, density=0.6), seed)
+    prep = engine.Prepared(instance)
+    start = engine.greedy(prep)
+    _lp, values = engine.lp_relaxation(prep)
+    phases = {
+        "greedy": start,
+        "self_booking": engine.self_booking(prep, seed=seed),
+        "lp_rounding": engine.lp_rounding(prep, values),
+        "search": engine.improve(prep, start, time_limit=0.5, seed=seed),
+        "solver": engine.solve_exact(prep, start, time_limit=2)[0],
+    }
+    for name, slot_of in phases.items():
+        assert engine.validate(instance, engine.assign_tables(prep, slot_of)) == [], name
+
+    result = engine.schedule(instance, time_limit=2, seed=seed)
+    assert engine.validate(instance, result.placements) == []
+    assert result.objective >= result.greedy_objective
+    assert result.moves <= len(prep.movable)
+
+
+def test_the_lp_bound_is_certified_by_its_dual():
+    """Never below the LP optimum (the simplex method's, to its tolerance)."""
+    for seed in range(4):
+        instance = with_movable_meetings(random_instance(seed, caps=True), seed)
+        prep = engine.Prepared(instance)
+        lp, _values = engine.lp_relaxation(prep)
+        pairs = engine._variables(prep)
+        # The same LP, densely, solved by the dual simplex method.
+        rows = engine._constraint_groups(prep, pairs)
+        a_ub, b_ub, a_eq, b_eq = [], [], [], []
+        for i, ks in rows["request"].items():
+            row = np.zeros(len(pairs))
+            row[ks] = 1
+            (a_eq if i in prep.movable else a_ub).append(row)
+            (b_eq if i in prep.movable else b_ub).append(1)
+        for group, rhs in (
+            (rows["person_slot"], lambda key: 1),
+            (rows["slot"], lambda s: prep.capacity[s]),
+            (rows["person"], lambda p: prep.person_left[p]),
+        ):
+            for key, ks in group.items():
+                row = np.zeros(len(pairs))
+                row[ks] = 1
+                a_ub.append(row)
+                b_ub.append(rhs(key))
+        for o, items in rows["org"].items():
+            row = np.zeros(len(pairs))
+            for k, n in items:
+                row[k] = n
+            a_ub.append(row)
+            b_ub.append(prep.org_left[o])
+        exact = linprog(
+            [-prep.requests[i].weight for i, _s in pairs],
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=a_eq or None,
+            b_eq=b_eq or None,
+            bounds=(0, 1),
+            method="highs-ds",
+        )
+        assert exact.status == 0
+        assert lp >= -exact.fun - 1e-9
+        assert lp <= -exact.fun + 1e-3
 
 
 @pytest.mark.parametrize(("tier", "density"), [("S", 1.0), ("S", 0.8), ("S", 0.5)])
@@ -312,3 +401,21 @@ def test_progress_is_reported_from_start_to_end():
     assert seen[0][0] == "prepare" and seen[0][1] < 0.1
     assert seen[-1] == ("done", 1.0)
     assert all(0.0 <= fraction <= 1.0 for _phase, fraction in seen)
+
+
+@pytest.mark.parametrize(("person_cap", "organisation_cap"), [(2, None), (3, None), (2, 4)])
+def test_under_caps_it_reaches_the_bound_that_greedy_misses(person_cap, organisation_cap):
+    instance = dataclasses.replace(
+        generate("S", 0.8, seed=0), person_cap=person_cap, organisation_cap=organisation_cap
+    )
+    prep = engine.Prepared(instance)
+    start = engine.greedy(prep)
+
+    # The local search alone trades meetings under the caps...
+    searched = engine.improve(prep, start, time_limit=1)
+    assert len(searched) > len(start)
+    assert engine.validate(instance, engine.assign_tables(prep, searched)) == []
+    # ... and the whole run proves the optimum.
+    result = engine.schedule(instance, time_limit=4)
+    assert result.objective == result.bound > result.greedy_objective
+    assert engine.validate(instance, result.placements) == []
