@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from b2b_meetings.models import MeetingFeedback, MeetingRequest
@@ -190,7 +191,7 @@ def _slot_label(conference):
     def label(slot):
         start = timezone.localtime(slot.starts_at, conference.tz)
         end = timezone.localtime(slot.ends_at, conference.tz)
-        return f"{date_format(start, 'D j M, H:i')}–{date_format(end, 'H:i')}"
+        return f"{date_format(start, gettext('D j M, H:i'))}–{date_format(end, 'H:i')}"
 
     return label
 

@@ -5,13 +5,14 @@ The B2B rules that both the services (which enforce them) and the selectors
 
 from itertools import combinations
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from accounts.models import Registration
-from b2b_meetings.models import Unavailability
+from b2b_meetings.models import MeetingSeat, MeetingSlot, Unavailability
 from conference.models import OrganisationKind
-from sessions_app.models import SessionSignup
+from sessions_app.models import Session, SessionSignup
 
 
 def kind_pair_allowed(conference, kind_a, kind_b):
@@ -98,3 +99,49 @@ def is_blocked(conference, slot, ids):
     """Whether any of `ids` cannot meet in `slot` (`busy_reasons` as one yes/no query)."""
     unavailable, in_session = blocking(conference, slot)
     return Registration.objects.filter(pk__in=ids).filter(unavailable | in_session).exists()
+
+
+# Table names come from the models and every value is a parameter.
+_PEOPLE_IN_SLOT_SQL = f"""
+SELECT r.id,
+    (SELECT COUNT(*) FROM {MeetingSeat._meta.db_table} s
+        WHERE s.registration_id = r.id AND s.is_active) AS total,
+    EXISTS (SELECT 1 FROM {MeetingSeat._meta.db_table} s
+        WHERE s.registration_id = r.id AND s.is_active AND s.slot_id = sl.id) AS here,
+    EXISTS (SELECT 1 FROM {Unavailability._meta.db_table} u
+        WHERE u.registration_id = r.id AND u.slot_id = sl.id) AS unavailable,
+    EXISTS (SELECT 1 FROM {SessionSignup._meta.db_table} su
+        JOIN {Session._meta.db_table} se ON se.id = su.session_id
+        WHERE su.registration_id = r.id AND su.status = %s
+            AND se.conference_id = sl.conference_id AND NOT se.is_cancelled
+            AND se.starts_at < sl.ends_at AND se.ends_at > sl.starts_at) AS in_session
+FROM {Registration._meta.db_table} r CROSS JOIN {MeetingSlot._meta.db_table} sl
+WHERE sl.id = %s AND r.id IN ({{people}})
+"""  # noqa: S608
+
+
+def people_in_slot(slot, ids):
+    """
+    Per registration of `ids`: {id: {"total": its active meetings, "here":
+    whether it sits in one in `slot`, "unavailable", "in_session": whether
+    `blocking` holds}}.
+
+    The rules of `blocking`, written out as one plain statement because it
+    runs under the row locks of every booking: compiling the equivalent ORM
+    query took about 5 ms of CPU, the query itself a tenth of that. Kept in
+    step with `blocking` by tests/b2b_meetings/test_booking.py.
+    """
+    ids = list(ids)
+    sql = _PEOPLE_IN_SLOT_SQL.format(people=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SessionSignup.Status.CONFIRMED.value, slot.pk, *ids])
+        rows = cursor.fetchall()
+    return {
+        reg_id: {
+            "total": total,
+            "here": bool(here),
+            "unavailable": bool(unavailable),
+            "in_session": bool(in_session),
+        }
+        for reg_id, total, here, unavailable, in_session in rows
+    }

@@ -8,6 +8,7 @@ page's reads are a fixed number of queries, whatever the data (pinned by
 tests/b2b_meetings/test_query_counts.py).
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -458,6 +459,28 @@ def booking_problems(*, conference, slot, table, registrations, exclude_meeting=
                 errors.append(
                     _("%(name)s has reached the limit of %(cap)s meetings.")
                     % {"name": names[reg_id], "cap": cap}
+                )
+    org_cap = conference.b2b_max_meetings_per_organisation
+    if exclude_meeting is None and org_cap is not None:
+        # As the service counts: a meeting between colleagues takes two seats.
+        needed = Counter(r.organisation_id for r in registrations if r.organisation_id)
+        booked = dict(
+            MeetingSeat.objects.filter(
+                is_active=True,
+                meeting__conference=conference,
+                registration__organisation__in=list(needed),
+            )
+            .values("registration__organisation")
+            .order_by()
+            .annotate(n=Count("pk"))
+            .values_list("registration__organisation", "n")
+        )
+        organisations = {r.organisation_id: r.organisation for r in registrations}
+        for org_id, n in needed.items():
+            if booked.get(org_id, 0) + n > org_cap:
+                errors.append(
+                    _("%(organisation)s has reached its limit of %(cap)s meetings.")
+                    % {"organisation": organisations[org_id].name, "cap": org_cap}
                 )
     for reg_id, reasons in busy_reasons(conference, slot, ids).items():
         for reason in reasons:

@@ -15,17 +15,19 @@ unique constraints on seats (registration, slot) and on meetings (table,
 slot). A booking that loses a race raises `BookingError` with a message for
 the user, never a 500.
 
-Emails go through the outbox (`conference.services.email_queue`), written
-in the transaction that causes them, with dedup keys that make retries and
-repeated sweeps harmless. Closed door: meeting emails go only to the
-meeting's participants.
+Emails go through the outbox (`conference.services.email_queue`, or
+`email_queue_many` for a meeting's participants: one insert, one delivery
+task), written in the transaction that causes them, with dedup keys that
+make retries and repeated sweeps harmless. Closed door: meeting emails go
+only to the meeting's participants, and each one's calendar file names only
+its recipient as attendee.
 """
 
 import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -39,10 +41,15 @@ from b2b_meetings.models import (
     Table,
     Unavailability,
 )
-from b2b_meetings.rules import blocking, is_blocked, is_request_recipient, kind_pair_allowed
+from b2b_meetings.rules import (
+    is_blocked,
+    is_request_recipient,
+    kind_pair_allowed,
+    people_in_slot,
+)
 from conference.calendar import CalendarEvent, ics_calendar
 from conference.models import Conference, Organisation
-from conference.services import audit_record, email_queue
+from conference.services import audit_record, email_queue, email_queue_many
 from sessions_app.models import Session
 
 
@@ -118,7 +125,7 @@ def _lock_slot(conference, slot):
         .first()
     )
     if locked is None:
-        raise BookingError(_("That slot belongs to another conference."))
+        raise BookingError(_("That slot is not offered (any more). Please choose another."))
     return locked
 
 
@@ -127,22 +134,12 @@ def _check_people(conference, slot, people, *, enforce_availability):
     Refuse when a participant already sits in an active meeting in `slot`,
     has reached the meeting cap, or (for delegates' bookings, with
     `enforce_availability`) blocked the slot; or when an organisation has
-    reached its cap. The per-person part is one query: the hot path of every
-    booking.
+    reached its cap. The per-person part is one query (`people_in_slot`):
+    the hot path of every booking.
     """
     if enforce_availability and slot.starts_at <= timezone.now():
         raise BookingError(_("That slot has already started. Please choose a later one."))
-    active = Q(meeting_seats__is_active=True)
-    rows = Registration.objects.filter(pk__in=[p.pk for p in people]).annotate(
-        total=Count("meeting_seats", filter=active),
-        here=Count("meeting_seats", filter=active & Q(meeting_seats__slot=slot)),
-    )
-    fields = ["total", "here"]
-    if enforce_availability:
-        unavailable, in_session = blocking(conference, slot)
-        rows = rows.annotate(unavailable=unavailable, in_session=in_session)
-        fields += ["unavailable", "in_session"]
-    rows = list(rows.values(*fields))
+    rows = people_in_slot(slot, [p.pk for p in people]).values()
     if any(row["here"] for row in rows):
         raise BookingError(just_taken())
     if any(row["total"] >= conference.b2b_max_meetings_per_delegate for row in rows):
@@ -252,10 +249,13 @@ def _meeting_context(meeting, registration, participants):
     }
 
 
-def meeting_ics(meeting, participants, *, method="REQUEST", cancelled=False):
+def meeting_ics(meeting, participants, *, method="REQUEST", cancelled=False, recipient=None):
     """
     The meeting as an iCalendar invitation: its UID never changes, SEQUENCE
     grows with every change, so calendars update the one event in place.
+    With `recipient` (a participant's copy) that person is the only ATTENDEE:
+    the others are named in the summary, but their email addresses are not
+    theirs to learn (the directory shows only the contact they chose).
     """
     conference = meeting.conference
     names = " · ".join(_person_label(p) for p in participants)
@@ -281,7 +281,10 @@ def meeting_ics(meeting, participants, *, method="REQUEST", cancelled=False):
         url=settings.SITE_ROOT + meeting.get_absolute_url(),
         cancelled=cancelled,
         last_modified=timezone.now(),
-        attendees=[(p.user.email, p.user.display_name) for p in participants],
+        attendees=[
+            (p.user.email, p.user.display_name)
+            for p in ([recipient] if recipient is not None else participants)
+        ],
         organizer=(
             conference.contact_email or settings.DEFAULT_FROM_EMAIL,
             conference.sender_name or conference.name,
@@ -304,36 +307,42 @@ def _meeting_participants(meeting):
 def _email_meeting(meeting, participants, template, *, recipients=None, extra=None):
     """
     One email per recipient (default: every participant) about `meeting`, with
-    the calendar file: REQUEST for a booking or a move, CANCEL for a
-    cancellation. The dedup key names the meeting's SEQUENCE, so each change
-    is sent once per person.
+    the recipient's own calendar file: REQUEST for a booking or a move, CANCEL
+    for a cancellation. The dedup key names the meeting's SEQUENCE, so each
+    change is sent once per person. The rows are written with one insert and
+    delivered by one task (`email_queue_many`): this runs inside every
+    booking's locks.
     """
     cancelled = meeting.status == Meeting.Status.CANCELLED
     conference = meeting.conference
-    calendars = {}  # one calendar file per language
+    messages = []
     for registration in recipients if recipients is not None else participants:
         user = registration.user
-        language = user.language or settings.LANGUAGE_CODE
-        if language not in calendars:
-            with translation.override(language):
-                calendars[language] = meeting_ics(
-                    meeting,
-                    participants,
-                    method="CANCEL" if cancelled else "REQUEST",
-                    cancelled=cancelled,
-                )
-        ics = calendars[language]
-        with timezone.override(conference.tz):
-            email_queue(
-                recipient=user.email,
-                template=template,
-                context={**_meeting_context(meeting, registration, participants), **(extra or {})},
-                kind=f"b2b.{template}",
-                dedup_key=f"b2b:meeting:{meeting.pk}:seq:{meeting.sequence}:{registration.pk}",
-                conference=conference,
-                user=user,
-                ics=ics,
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            ics = meeting_ics(
+                meeting,
+                participants,
+                method="CANCEL" if cancelled else "REQUEST",
+                cancelled=cancelled,
+                recipient=registration,
             )
+        messages.append(
+            {
+                "recipient": user.email,
+                "template": template,
+                "context": {
+                    **_meeting_context(meeting, registration, participants),
+                    **(extra or {}),
+                },
+                "kind": f"b2b.{template}",
+                "dedup_key": f"b2b:meeting:{meeting.pk}:seq:{meeting.sequence}:{registration.pk}",
+                "user": user,
+                "ics": ics,
+            }
+        )
+    if messages:
+        with timezone.override(conference.tz):
+            email_queue_many(messages=messages, conference=conference)
 
 
 def _email_request(request, template, recipients, extra=None):
@@ -559,7 +568,8 @@ def meeting_reschedule(*, meeting, registration, slot):
     A participant moves the meeting to another slot both sides have free, in
     one step: the old time is released only if the new one can be booked.
     A table is assigned automatically. Locked meetings (fixed by the
-    organisers) cannot be rescheduled by participants.
+    organisers) and meetings that have started cannot be rescheduled by
+    participants.
     """
     with transaction.atomic():
         meeting = _lock_meeting(meeting)
@@ -567,6 +577,8 @@ def meeting_reschedule(*, meeting, registration, slot):
             raise B2BError(_("You are not in this meeting."))
         if meeting.locked:
             raise B2BError(_("The organisers have fixed this meeting; please ask them to move it."))
+        if meeting.slot.starts_at <= timezone.now():
+            raise B2BError(_("This meeting has already started; it can no longer be moved."))
         return _move(
             meeting=meeting,
             slot=slot,
@@ -762,8 +774,11 @@ def _lock_request(request, *, people=False):
     locked = (
         MeetingRequest.objects.select_for_update(no_key=True, of=("self",))
         .select_related("conference")
-        .get(pk=request.pk)
+        .filter(pk=request.pk)
+        .first()
     )
+    if locked is None:
+        raise B2BError(_("This request no longer exists."))
     if people:
         locked = MeetingRequest.objects.select_related(*_REQUEST_PEOPLE).get(pk=request.pk)
     return locked
@@ -784,6 +799,11 @@ def request_accept(*, request, responder, slot):
     colleagues answering an organisation's request cannot both accept), then
     books as `meeting_create` with availability enforced. The requester and
     the responder get a confirmation with the ICS invitation.
+
+    `request` and `slot` are read afresh under their locks, so a caller may
+    pass stand-ins that carry only the primary key (and, for the slot, the
+    conference it expects): whether the request is addressed to `responder`
+    and the slot belongs to the request's conference is checked here.
     """
     with transaction.atomic():
         request = _lock_request(request)

@@ -229,12 +229,20 @@ def _request_page(request, access, meeting_request):
     return context
 
 
+def _posted_slot_id(request):
+    """The slot id named in the POST, or None."""
+    value = request.POST.get("slot", "")
+    # isdigit() alone lets "²" through, which int() refuses; more than 18
+    # digits would overflow the database's bigint (a 500, not a 400).
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _posted_slot(request, conference):
     """The conference's slot named in the POST, or None."""
-    value = request.POST.get("slot", "")
-    if not value.isdigit():
+    slot_id = _posted_slot_id(request)
+    if slot_id is None:
         return None
-    return MeetingSlot.objects.filter(conference=conference, pk=int(value)).first()
+    return MeetingSlot.objects.filter(conference=conference, pk=slot_id).first()
 
 
 def _get_request(access, request_id, related=True):
@@ -255,27 +263,37 @@ def request_detail(request, access, request_id):
 @require_POST
 @conference_view(DELEGATE)
 def request_accept(request, access, request_id):
-    item = _get_request(access, request_id, related=False)
-    if not is_request_recipient(item, access.registration):
-        raise Http404
-    # Any slot of the conference: whether it is still free is the service's
-    # call, made under its locks.
-    slot = _posted_slot(request, access.conference)
-    if slot is not None:
+    me = access.registration
+    slot_id = _posted_slot_id(request)
+    error = _("Please choose one of the times offered.")
+    if slot_id is not None:
+        # Stand-ins carrying only the ids: the service reads both afresh under
+        # its locks and checks that the request is addressed to `me` and the
+        # slot is this conference's, so reading them here first would only
+        # add queries to the hot path. Whether the slot is still free is the
+        # service's call too.
         try:
             meeting = services.request_accept(
-                request=item, responder=access.registration, slot=slot
+                request=MeetingRequest(pk=request_id),
+                responder=me,
+                slot=MeetingSlot(pk=slot_id, conference=access.conference),
             )
         except services.B2BError as exc:
-            item = _get_request(access, request_id)
-            context = _request_page(request, access, item)
-            context["error"] = str(exc)
-            return _conflict(request, "b2b_meetings/request_detail.html", context)
-        messages.success(request, _("Meeting booked. Both of you will get a calendar invitation."))
-        return redirect(meeting)
-    context = _request_page(request, access, _get_request(access, request_id))
-    context["error"] = _("Please choose one of the times offered.")
-    return render(request, "b2b_meetings/request_detail.html", context, status=400)
+            error = str(exc)
+        else:
+            messages.success(
+                request, _("Meeting booked. Both of you will get a calendar invitation.")
+            )
+            return redirect(meeting)
+    # Refused: a request that is not `me`'s to answer is a 404, as if it did
+    # not exist; otherwise the page again, with why.
+    item = _get_request(access, request_id)
+    if not is_request_recipient(item, me):
+        raise Http404
+    context = _request_page(request, access, item)
+    context["error"] = error
+    status = 400 if slot_id is None else 409
+    return render(request, "b2b_meetings/request_detail.html", context, status=status)
 
 
 @require_POST
@@ -383,7 +401,11 @@ def meeting_calendar(request, access, meeting_id):
     item = _get_meeting(access, meeting_id)
     participants = [seat.registration for seat in item.seats.all()]
     cancelled = item.status == Meeting.Status.CANCELLED
-    ics = services.meeting_ics(item, participants, method=None, cancelled=cancelled)
+    # A participant's copy names them as the attendee, as the emailed one does.
+    me = next(
+        (p for p in participants if access.registration and p.pk == access.registration.pk), None
+    )
+    ics = services.meeting_ics(item, participants, method=None, cancelled=cancelled, recipient=me)
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{item.pk}.ics"'
     response["Cache-Control"] = "private, no-store"

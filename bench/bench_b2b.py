@@ -32,6 +32,10 @@ records the load. Redis: BENCH_REDIS_URL (default REDIS_URL or db 0); the delive
 the benchmark queued are removed from the broker afterwards. Bounded: at
 most DEADLINE_SECONDS, and gunicorn is stopped whatever happens.
 Results: bench/results/b2b.json.
+
+For a quick look while working (not for the record): BENCH_B2B_SINGLE and
+BENCH_B2B_PER_CLIENT shrink the runs, BENCH_B2B_RESULTS writes the JSON
+elsewhere, and BENCH_PORT pins gunicorn's port (default: any free one).
 """
 
 import json
@@ -56,14 +60,14 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-RESULTS = ROOT / "bench" / "results" / "b2b.json"
+RESULTS = Path(os.getenv("BENCH_B2B_RESULTS") or ROOT / "bench" / "results" / "b2b.json")
 SLUG = "bcmec"
 AGENDA_PREFIX = "[bench] "
 DEADLINE_SECONDS = 30 * 60
 WARMUP = 8
-SINGLE = 120
+SINGLE = int(os.getenv("BENCH_B2B_SINGLE") or 120)
 CLIENTS = 20
-PER_CLIENT = 10
+PER_CLIENT = int(os.getenv("BENCH_B2B_PER_CLIENT") or 10)
 TARGET_MEDIAN_MS = 50
 TARGET_P95_MS = 200
 
@@ -404,8 +408,17 @@ def run_concurrent(port, items, clients):
     return samples, time.perf_counter() - started
 
 
+DELIVERY_TASKS = {"conference.tasks.outbox_deliver", "conference.tasks.outbox_deliver_many"}
+
+
 def purge_queued_deliveries(redis_url, email_ids):
-    """Remove the outbox delivery tasks this run queued (and only those) from the broker."""
+    """
+    Remove the outbox delivery tasks this run queued (and only those) from the
+    broker: `outbox_deliver(id)` for one row, `outbox_deliver_many([ids])`
+    for the rows of one booking.
+    """
+    import ast
+
     import redis
 
     client = redis.Redis.from_url(redis_url)
@@ -414,10 +427,11 @@ def purge_queued_deliveries(redis_url, email_ids):
         try:
             message = json.loads(raw)
             headers = message.get("headers", {})
-            task_id = int(headers.get("argsrepr", "()").strip("(),") or 0)
-        except (ValueError, TypeError):
+            (arg,) = ast.literal_eval(headers.get("argsrepr") or "()")
+        except (ValueError, TypeError, SyntaxError):
             continue
-        if headers.get("task") == "conference.tasks.outbox_deliver" and task_id in email_ids:
+        ids = set(arg) if isinstance(arg, list | tuple) else {arg}
+        if headers.get("task") in DELIVERY_TASKS and ids and ids <= email_ids:
             removed += client.lrem("mail", 1, raw)
     return removed
 
@@ -456,7 +470,7 @@ def main():
     # throughput; the extra concurrency waits in the listen queue instead
     # (and shows in the client's round trip).
     workers = int(os.getenv("BENCH_WORKERS") or os.cpu_count() or 2)
-    port = free_port()
+    port = int(os.getenv("BENCH_PORT") or 0) or free_port()
     static_root = tempfile.mkdtemp(prefix="bench-b2b-static-")
     env = {
         **os.environ,
@@ -482,9 +496,11 @@ def main():
         log(f"database {database_url}, redis {redis_url}")
         if fresh:
             recreate_database(database_url)
+        # Static files first: with DEBUG off, loading the URLconf (which
+        # migrate's checks do) needs the manifest collectstatic writes.
+        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300)
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600)
         run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200)
-        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300)
 
         import django
 
@@ -604,7 +620,7 @@ def main():
     tmp = RESULTS.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n")
     tmp.replace(RESULTS)
-    log(f"wrote {RESULTS.relative_to(ROOT)}")
+    log(f"wrote {RESULTS}")
     for name in ("accept_single_client", "accept_20_concurrent_clients"):
         r = results[name]
         log(

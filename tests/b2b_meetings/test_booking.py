@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingSeat, MeetingSlot, Unavailability
+from b2b_meetings.rules import busy_reasons, is_blocked, people_in_slot
 from b2b_meetings.services import B2BError, BookingError
 from conference.models import OrganisationKind, OutgoingEmail
 from tests.b2b_meetings.conftest import listed
@@ -259,6 +260,28 @@ def test_a_participant_reschedules_to_a_free_slot_in_one_step(
     assert {e.recipient for e in rescheduled} == {recycler.user.email, oem.user.email}
 
 
+def test_participants_cannot_reschedule_a_meeting_that_has_started(
+    conference, tables, recycler, oem
+):
+    now = timezone.now()
+    running = MeetingSlot.objects.create(
+        conference=conference,
+        starts_at=now - datetime.timedelta(minutes=5),
+        ends_at=now + datetime.timedelta(minutes=15),
+    )
+    later = MeetingSlot.objects.create(
+        conference=conference,
+        starts_at=now + datetime.timedelta(hours=2),
+        ends_at=now + datetime.timedelta(hours=2, minutes=20),
+    )
+    meeting = book(conference, running, tables[0], [recycler, oem])
+
+    with pytest.raises(B2BError, match="already started"):
+        services.meeting_reschedule(meeting=meeting, registration=recycler, slot=later)
+    meeting.refresh_from_db()
+    assert (meeting.slot, meeting.sequence) == (running, 0)
+
+
 def test_participants_cannot_reschedule_a_locked_meeting(
     conference, tables, slots, recycler, oem, organiser
 ):
@@ -374,3 +397,43 @@ def test_tables_are_added_in_bulk_and_existing_labels_are_skipped(
 
     assert (created, skipped) == (2, ["T02", "T03"])
     assert conference.tables.count() == 5
+
+
+@pytest.mark.parametrize(
+    "situation",
+    ["free", "unavailable", "in_session", "waitlisted", "cancelled_session", "other_slot"],
+)
+def test_the_bookings_check_and_the_pages_agree_on_who_is_blocked(
+    conference, tables, slots, recycler, oem, situation
+):
+    """`people_in_slot` (raw SQL, the booking's hot path) and `blocking` (ORM) say the same."""
+    slot = slots[1]
+    if situation == "unavailable":
+        Unavailability.objects.create(registration=oem, slot=slot)
+    elif situation == "other_slot":
+        Unavailability.objects.create(registration=oem, slot=slots[3])
+    elif situation != "free":
+        session = SessionFactory(
+            conference=conference,
+            starts_at=slot.starts_at + datetime.timedelta(minutes=15),
+            ends_at=slot.ends_at + datetime.timedelta(minutes=15),
+            is_cancelled=situation == "cancelled_session",
+        )
+        status = "waitlisted" if situation == "waitlisted" else "confirmed"
+        SessionSignupFactory(session=session, registration=oem, status=status)
+    book(conference, slots[0], tables[0], [recycler, oem])
+
+    state = people_in_slot(slot, [recycler.pk, oem.pk])
+    reasons = busy_reasons(conference, slot, [recycler.pk, oem.pk])
+
+    assert state[recycler.pk] == {
+        "total": 1,
+        "here": False,
+        "unavailable": False,
+        "in_session": False,
+    }
+    assert state[oem.pk]["unavailable"] == (situation == "unavailable")
+    assert state[oem.pk]["in_session"] == (situation == "in_session")
+    blocked = state[oem.pk]["unavailable"] or state[oem.pk]["in_session"]
+    assert blocked == (oem.pk in reasons) == is_blocked(conference, slot, [oem.pk])
+    assert people_in_slot(slots[0], [oem.pk])[oem.pk]["here"] is True

@@ -139,6 +139,28 @@ def test_accepting_books_a_free_table_and_sends_both_an_ics_request(
         assert event.decoded("DTSTART") == slots[1].starts_at
 
 
+def test_each_invitation_names_only_its_recipient_as_attendee(
+    conference, tables, slots, recycler, oem
+):
+    """The other side is named in the summary; their login address is not disclosed."""
+    meeting = services.request_accept(
+        request=send(conference, recycler, oem), responder=oem, slot=slots[1]
+    )
+    services.meeting_reschedule(meeting=meeting, registration=recycler, slot=slots[4])
+    services.meeting_cancel(meeting=meeting, actor=oem.user, registration=oem)
+
+    emails = OutgoingEmail.objects.filter(kind__startswith="b2b.meeting_")
+    assert emails.count() == 5  # two confirmations, two moves, one cancellation
+    for email in emails:
+        _calendar, event = event_of(email)
+        attendees = event.get("ATTENDEE")
+        attendees = attendees if isinstance(attendees, list) else [attendees]
+        assert [str(a) for a in attendees] == [f"mailto:{email.recipient}"]
+        other = oem if email.recipient == recycler.user.email else recycler
+        assert other.user.email not in email.ics
+        assert other.user.display_name in str(event["SUMMARY"])
+
+
 def test_reschedule_keeps_the_uid_with_a_higher_sequence_and_cancel_sends_cancel(
     conference, tables, slots, recycler, oem
 ):

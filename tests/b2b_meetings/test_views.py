@@ -8,8 +8,8 @@ from django.utils import timezone
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingFeedback, MeetingRequest, Unavailability
 from conference.models import OrganisationKind, OutgoingEmail
-from tests.b2b_meetings.conftest import listed, login, url
-from tests.factories import RegistrationFactory
+from tests.b2b_meetings.conftest import listed, login, make_slots, url
+from tests.factories import ConferenceFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -283,6 +283,43 @@ def test_a_slot_taken_meanwhile_gives_a_clear_message_not_an_error(
     assert request.status == MeetingRequest.Status.PENDING
 
 
+def test_accepting_someone_elses_request_is_404_and_books_nothing(
+    conference, tables, slots, recycler, oem, financier
+):
+    request = send(conference, recycler, oem)
+    accept = url(conference, f"b2b/requests/{request.pk}/accept/")
+
+    for who in (financier, recycler):  # a stranger, and the sender
+        response = login(who.user).post(accept, {"slot": slots[2].pk})
+        assert response.status_code == 404
+    missing = url(conference, f"b2b/requests/{request.pk + 1000}/accept/")
+    assert login(oem.user).post(missing, {"slot": slots[2].pk}).status_code == 404
+    request.refresh_from_db()
+    assert request.status == MeetingRequest.Status.PENDING
+    assert not Meeting.objects.exists()
+
+
+def test_accepting_with_a_slot_of_another_conference_is_refused_with_a_message(
+    conference, tables, slots, recycler, oem
+):
+    (foreign,) = make_slots(ConferenceFactory(), 1)
+    request = send(conference, recycler, oem)
+    client = login(oem.user)
+    accept = url(conference, f"b2b/requests/{request.pk}/accept/")
+
+    refused = client.post(accept, {"slot": foreign.pk})
+    unnamed = client.post(accept, {"slot": ""})
+    nonsense = [client.post(accept, {"slot": value}) for value in ("²", "9" * 30, "-1")]
+
+    assert refused.status_code == 409
+    assert "That slot is not offered (any more)" in refused.content.decode()
+    assert unnamed.status_code == 400
+    assert "choose one of the times offered" in unnamed.content.decode()
+    assert [response.status_code for response in nonsense] == [400, 400, 400]
+    request.refresh_from_db()
+    assert request.status == MeetingRequest.Status.PENDING
+
+
 def test_declining_and_withdrawing_through_the_pages(conference, recycler, oem, financier):
     first = send(conference, recycler, oem)
     second = send(conference, recycler, financier)
@@ -394,6 +431,30 @@ def test_organisers_are_refused_hard_conflicts(
     assert response.status_code == 409
     html = response.content.decode()
     assert "already has a meeting in this slot" in html and "is taken in this slot" in html
+    assert Meeting.objects.count() == 1
+
+
+def test_organisers_see_an_organisation_at_its_meeting_limit_before_saving(
+    conference, tables, slots, recycler, oem, financier, organiser
+):
+    conference.b2b_max_meetings_per_organisation = 1
+    conference.save()
+    book(conference, slots[0], [recycler, oem], table=tables[0])
+    colleague = listed(conference, organisation=recycler.organisation)
+    data = {
+        "first": colleague.pk,
+        "second": financier.pk,
+        "slot": slots[1].pk,
+        "table": tables[0].pk,
+        "confirm": "on",
+    }
+
+    response = login(organiser).post(url(conference, "manage/b2b/meetings/new/"), data)
+
+    assert response.status_code == 409
+    assert f"{recycler.organisation.name} has reached its limit of 1 meetings" in (
+        response.content.decode()
+    )
     assert Meeting.objects.count() == 1
 
 
