@@ -2,8 +2,11 @@ import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils import translation
 
+from accounts import services
 from accounts.models import Invitation
 from conference.services import email_queue
 
@@ -17,6 +20,14 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         return Invitation.objects.filter(token=token, status__in=Invitation.LIVE_STATUSES).exists()
 
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # allauth's key starts with the current site's domain, which without
+        # django.contrib.sites is the request's Host header, port included: a
+        # client could reset an account's failed-login count by changing the
+        # port or writing another allowed host name. The portal is one site.
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"portal:{login}"
+
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
         user.given_name = form.cleaned_data.get("given_name", "").strip()
@@ -24,6 +35,29 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def post_login(self, request, user, **kwargs):
+        """
+        From login on, the person's language applies: the one they chose (kept
+        in the language cookie too, so it holds on this device after logout), or,
+        if they never chose, the one they browse in, which their emails then use.
+        """
+        response = super().post_login(request, user, **kwargs)
+        if not user.language:
+            services.user_language_set(user=user, language=translation.get_language())
+            return response
+        translation.activate(user.language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return response
 
     def send_mail(self, template_prefix, email, context):
         """
