@@ -2,16 +2,18 @@
 Fifty people booking the same slot at once, for real: 50 threads, each with
 its own PostgreSQL connection, released together by a barrier. Exactly one
 booking wins; every other gets a clear "just taken" (or "already answered")
-message, and nobody gets a 500.
+message, and nobody gets a 500. The control tests run the same
+check-then-insert on scratch tables without the database's partial unique
+indexes and double-book; with the production index copied on, they do not.
 
 The data is committed (transactional test) so that every thread sees it;
 each thread closes its connection when it ends.
 """
 
-import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from b2b_meetings import services
@@ -19,6 +21,7 @@ from b2b_meetings.models import Meeting, MeetingSeat
 from conference.models import OrganisationKind
 from tests.b2b_meetings.conftest import listed, make_slots, url
 from tests.factories import ConferenceFactory, RoomFactory, TableFactory
+from tests.reliability import parallel
 
 THREADS = 50
 
@@ -26,28 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_together(work, count=THREADS):
-    """Run work(i) in `count` threads started at the same instant; return their outcomes."""
-    barrier = threading.Barrier(count, timeout=60)
-    outcomes = [None] * count
-
-    def target(i):
-        try:
-            barrier.wait()
-            outcomes[i] = ("ok", work(i))
-        except services.B2BError as exc:
-            outcomes[i] = ("refused", str(exc))
-        except Exception as exc:  # anything else is a bug: report it, do not hang
-            outcomes[i] = ("crash", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
+    return parallel.run_together(work, count, refusals=(services.B2BError,))
 
 
 @pytest.fixture
@@ -162,3 +144,69 @@ def test_fifty_colleagues_accepting_one_organisation_request_make_one_meeting(se
 
     assert_one_winner(outcomes, "already been answered")
     assert Meeting.objects.filter(request=request).count() == 1
+
+
+class Taken(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("columns", "key", "index"),
+    [
+        pytest.param(
+            "registration_id bigint NOT NULL, slot_id bigint NOT NULL, is_active boolean NOT NULL",
+            "registration_id",
+            "seat_one_active_meeting_per_person_and_slot",
+            id="a-person-in-a-slot",
+        ),
+        pytest.param(
+            "table_id bigint NOT NULL, slot_id bigint NOT NULL, status varchar(10) NOT NULL",
+            "table_id",
+            "meeting_one_per_table_and_slot",
+            id="a-table-in-a-slot",
+        ),
+    ],
+)
+@pytest.mark.parametrize("with_index", [False, True], ids=["without-index", "with-index"])
+def test_control_booking_without_the_lock_double_books_unless_the_index_refuses(
+    columns, key, index, with_index
+):
+    """
+    A booking's check-then-insert (is the person or table free in the slot?
+    then take it) with no lock, on a scratch table: without the production
+    partial unique index every thread finds the slot free and books it; with
+    the index copied on, exactly one booking survives.
+    """
+    active = "is_active" if "is_active" in columns else "status"
+    active_value = True if active == "is_active" else "active"
+
+    def book(i, table):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f'SELECT 1 FROM "{table}" WHERE {key} = 1 AND slot_id = 1 AND {active} = %s',
+                [active_value],
+            )
+            if cursor.fetchone():
+                raise Taken
+            time.sleep(parallel.WINDOW_SECONDS)
+            cursor.execute(
+                f'INSERT INTO "{table}" ({key}, slot_id, {active}) VALUES (1, 1, %s)',
+                [active_value],
+            )
+
+    with parallel.scratch_table(
+        key.removesuffix("_id"), columns, production_index=index if with_index else None
+    ) as table:
+        outcomes = parallel.run_together(
+            lambda i: book(i, table), 20, refusals=(Taken, IntegrityError)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            (bookings,) = cursor.fetchone()
+
+    assert parallel.crashes(outcomes) == []
+    assert bookings == parallel.kinds(outcomes).count("ok")
+    if with_index:
+        assert bookings == 1
+    else:
+        assert bookings > 1, "the race did not happen: the control proves nothing"

@@ -4,196 +4,30 @@ Fault test: Redis (broker and cache) goes down and comes back.
 The test runs its own redis-server on a free port (never the shared one), a
 real Celery worker subprocess consuming from it, and a real SMTP server.
 While that Redis is stopped, an organiser invites people and an invitee
-signs up and registers: every request succeeds promptly and every email is
-an outbox row. When Redis is back, the periodic sweep (sent here as beat
-would send it) gets every email delivered, exactly once.
+signs up, registers and signs up for a workshop: every request succeeds
+within two seconds and every email is an outbox row. When Redis is back,
+the periodic sweep (sent here as beat would send it) gets every email
+delivered, exactly once.
 """
 
-import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation, Registration
-from conference.celery import app as celery_app
 from conference.models import OutgoingEmail
+from sessions_app.models import SessionSignup
+from tests.factories import SessionFactory
+from tests.reliability.processes import Worker, free_port, sweep, wait_for
+from tests.sessions_app.conftest import publish
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 # A request may take this long while Redis is down (the broker gives up at
 # once, the cache backs off); far below any connection-retry loop.
-PROMPT_SECONDS = 3.0
-WAIT_SECONDS = 45
-
-
-def wait_for(condition, what, log=None, timeout=WAIT_SECONDS, every=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if every:
-            every()
-        if condition():
-            return
-        time.sleep(0.5)
-    detail = f"\n--- worker log ---\n{log()[-6000:]}" if log else ""
-    pytest.fail(f"Timed out after {timeout} s waiting for {what}.{detail}")
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A throwaway redis-server, no persistence, that the test stops and starts."""
-
-    def __init__(self):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("redis-server is not installed (apt-get install redis-server).")
-        self.binary = binary
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        wait_for(lambda: self._pings(client), "redis-server to start", timeout=10)
-
-    @staticmethod
-    def _pings(client):
-        try:
-            return client.ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.process = None
-
-
-class Worker:
-    """`celery worker` on the test database, the test's Redis and the SMTP sink."""
-
-    def __init__(self, redis_url, sink):
-        db = connection.settings_dict
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-        host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{auth}@{host}/{db['NAME']}",
-            "REDIS_URL": redis_url,
-            "EMAIL_HOST": sink.host,
-            "EMAIL_PORT": str(sink.port),
-            "EMAIL_USE_TLS": "0",
-            "EMAIL_USE_SSL": "0",
-            "EMAIL_TIMEOUT": "5",
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.logfile = tempfile.NamedTemporaryFile(prefix="outage-worker-", suffix=".log")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "conference",
-                "worker",
-                "--queues=mail,default,long",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=self.logfile,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log(self):
-        with open(self.logfile.name, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def wait_until_ready(self):
-        def ready():
-            if self.process.poll() is not None:
-                pytest.fail(f"The worker exited with {self.process.returncode}:\n{self.log()}")
-            return " ready." in self.log()
-
-        wait_for(ready, "the worker to start", log=self.log, timeout=30)
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()  # warm shutdown
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self.logfile.close()
-
-
-def _reset_broker_connections():
-    """Make this process's Celery app connect anew, to the broker now configured."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def own_redis(settings):
-    """The test's Redis, as broker and cache of this process and of the worker."""
-    server = OwnRedis()
-    server.start()
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    _reset_broker_connections()
-    settings.REDIS_URL = server.url
-    settings.CACHES = {
-        "default": {**settings.CACHES["default"], "LOCATION": server.url, "KEY_PREFIX": "outage"}
-    }
-    try:
-        yield server
-    finally:
-        server.stop()
-        celery_app.conf.broker_url = previous
-        _reset_broker_connections()
+PROMPT_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -204,12 +38,6 @@ def worker(own_redis, smtp_sink):
         yield process
     finally:
         process.stop()
-
-
-def _sweep():
-    """What beat sends every minute; refused quietly while the broker reconnects."""
-    with contextlib.suppress(Exception):  # the next round tries again
-        celery_app.send_task("conference.tasks.outbox_sweep", retry=False)
 
 
 def _timed(request):
@@ -223,6 +51,10 @@ def test_with_redis_down_people_register_and_every_email_arrives_once_it_is_back
 ):
     conference.auto_approve = True
     conference.save()
+    workshop = SessionFactory(
+        conference=conference, kind="workshop", capacity=10, signup_required=True
+    )
+    publish(conference, organiser)
     staff = Client()
     staff.force_login(organiser)
     own_redis.stop()
@@ -278,6 +110,19 @@ def test_with_redis_down_people_register_and_every_email_arrives_once_it_is_back
     assert took < PROMPT_SECONDS, f"registering took {took:.1f} s with Redis down"
     assert Registration.objects.get(user__email="guest0@example.org").status == "approved"
 
+    # ... and signs up for a workshop on the agenda (whose page is cached in Redis).
+    response, took = _timed(
+        lambda: guest.get(reverse("sessions_app:agenda", args=[conference.slug]))
+    )
+    assert response.status_code == 200
+    assert took < PROMPT_SECONDS, f"the agenda took {took:.1f} s with Redis down"
+    response, took = _timed(
+        lambda: guest.post(reverse("sessions_app:signup", args=[conference.slug, workshop.pk]))
+    )
+    assert response.status_code == 302
+    assert took < PROMPT_SECONDS, f"signing up for a session took {took:.1f} s with Redis down"
+    assert SessionSignup.objects.get(session=workshop).status == "confirmed"
+
     # Nothing was lost: every email is in the outbox, none could be delivered yet.
     expected = set(OutgoingEmail.objects.values_list("dedup_key", flat=True))
     assert len(expected) == 4  # three invitations and one confirmation
@@ -290,7 +135,7 @@ def test_with_redis_down_people_register_and_every_email_arrives_once_it_is_back
         lambda: not OutgoingEmail.objects.exclude(status="sent").exists(),
         "every email to be sent",
         log=worker.log,
-        every=_sweep,
+        every=sweep,
     )
     # A later email goes the ordinary way again (enqueued when its transaction commits).
     response = staff.post(
@@ -300,7 +145,7 @@ def test_with_redis_down_people_register_and_every_email_arrives_once_it_is_back
     wait_for(lambda: len(smtp_sink.messages) >= 5, "the later invitation", log=worker.log)
 
     # Exactly once: another sweep and a short wait bring no second copy.
-    _sweep()
+    sweep()
     time.sleep(2)
     delivered = [m["message"]["X-Portal-Message"] for m in smtp_sink.messages]
     assert sorted(delivered) == sorted(expected)
@@ -310,7 +155,7 @@ def test_with_redis_down_people_register_and_every_email_arrives_once_it_is_back
 def test_the_cache_answers_as_empty_while_redis_is_down():
     from conference.cache import ForgivingRedisCache
 
-    cache = ForgivingRedisCache(f"redis://127.0.0.1:{_free_port()}/0", {"OPTIONS": {}})
+    cache = ForgivingRedisCache(f"redis://127.0.0.1:{free_port()}/0", {"OPTIONS": {}})
     started = time.monotonic()
 
     assert cache.get("key", "default") == "default"

@@ -1,0 +1,386 @@
+"""
+Load benchmark: requests/s and latency of the busiest pages at 50
+concurrent clients, on the demo conference seeded with `seed_demo --scale
+large`, served by gunicorn on 127.0.0.1 as production serves it (sync
+workers, DEBUG=0, whitenoise, persistent database connections, Redis as
+cache and broker).
+
+Pages, each measured on its own for `--duration` seconds after a warm-up:
+    agenda       GET  agenda/            anonymous (the public agenda)
+    directory    GET  b2b/               delegates, each client its own login
+    my_schedule  GET  me/                delegates with sessions and meetings
+    dashboard    GET  manage/            the organiser (one login per client)
+    accept       POST b2b/requests/<id>/accept/   each a fresh request between
+                 two delegates without meetings, answered with a slot both
+                 have free (as bench/bench_b2b.py prepares them); ends when
+                 the prepared requests run out or the time is up.
+
+Each client is an httpx.AsyncClient with one keep-alive connection and its
+own session cookie; latency is the client's round trip (so it includes the
+wait for a free gunicorn worker). An error is a transport failure or any
+status other than 200 (GET) or a redirect to the new meeting (accept).
+
+Writes `--out` (default bench/results/load.json): a list of objects with
+the keys page, clients, rps, p50_ms, p95_ms, p99_ms, errors.
+
+    .venv/bin/python bench/load/run.py [--clients 50] [--duration 20]
+        [--warmup 3] [--accepts 400] [--out PATH]
+    --smoke: 3-second phases and 100 accepts, to check that it works.
+
+Database: BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/portal_bench_load); a database named
+portal_bench_* is created afresh and dropped at the end (unless
+BENCH_KEEP_DB=1). Redis: BENCH_REDIS_URL (default REDIS_URL, else db 0); the
+confirmation emails the accepts queued are removed from the broker
+afterwards. BENCH_WORKERS: gunicorn workers (default 2 per CPU, as the
+Dockerfile). Before measuring it waits up to BENCH_QUIET_WAIT seconds
+(default 300) for the load average to drop below the CPU count. Bounded
+by DEADLINE_SECONDS; gunicorn is stopped whatever happens. A full run takes
+about 4 to 6 minutes on the 2-core machine (migrate and seed about 2,
+five phases of 23 s, setup of the accepts under a minute).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench.bench_agenda import wait_until_up  # noqa: E402
+from bench.bench_b2b import (  # noqa: E402
+    CSRF,
+    PYTHON,
+    SLUG,
+    clean_previous_runs,
+    database_name,
+    free_port,
+    percentile,
+    prepare_accepts,
+    purge_queued_deliveries,
+    recreate_database,
+    run,
+    wait_for_quiet,
+)
+
+RESULTS = ROOT / "bench" / "results" / "load.json"
+DEADLINE_SECONDS = 20 * 60
+REQUEST_TIMEOUT = 30
+
+
+def log(message):
+    print(f"[bench_load] {message}", flush=True)
+
+
+# Logins ------------------------------------------------------------------------------
+
+
+def session_cookie(user):
+    """A logged-in session for `user`, made in the database as a log-in would make it."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def prepare_logins(clients):
+    """Session cookies, one per client: of delegates, and of the organiser."""
+    from django.db.models import Count, Q
+
+    from accounts.models import Registration, User
+
+    # The busiest schedules first: those with B2B meetings and sign-ups.
+    delegates = list(
+        Registration.objects.filter(conference__slug=SLUG, status=Registration.Status.APPROVED)
+        .annotate(
+            meetings=Count("meeting_seats", filter=Q(meeting_seats__is_active=True)),
+            sessions=Count("session_signups"),
+        )
+        .select_related("user")
+        .order_by("-meetings", "-sessions", "pk")[:clients]
+    )
+    if len(delegates) < clients:
+        raise SystemExit(f"Only {len(delegates)} approved delegates in the seed.")
+    organiser = User.objects.get(email="organiser@example.org")
+    return {
+        "delegate": [session_cookie(r.user) for r in delegates],
+        "organiser": [session_cookie(organiser) for _ in range(clients)],
+    }
+
+
+def pages(logins):
+    base = f"/events/{SLUG}/"
+    return [
+        ("agenda", base + "agenda/", None),
+        ("directory", base + "b2b/", logins["delegate"]),
+        ("my_schedule", base + "me/", logins["delegate"]),
+        ("dashboard", base + "manage/", logins["organiser"]),
+    ]
+
+
+# Load ------------------------------------------------------------------------------
+
+
+def new_client(base, cookie):
+    cookies = {"csrftoken": CSRF}
+    if cookie:
+        cookies["sessionid"] = cookie
+    return httpx.AsyncClient(
+        base_url=base,
+        headers={"Host": "127.0.0.1", "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        timeout=REQUEST_TIMEOUT,
+        follow_redirects=False,
+    )
+
+
+async def _get(client, path):
+    response = await client.get(path)
+    await response.aread()
+    return response.status_code == 200
+
+
+async def _accept(client, item):
+    response = await client.post(
+        item["path"],
+        content=urllib.parse.urlencode({"slot": item["slot"], "csrfmiddlewaretoken": CSRF}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"sessionid={item['cookie']}; csrftoken={CSRF}",
+        },
+    )
+    return response.status_code == 302 and "/b2b/meetings/" in response.headers.get("location", "")
+
+
+async def phase(base, clients, duration, work):
+    """
+    `clients` clients for `duration` seconds: client i gets (cookie, step)
+    from work(i) and sends step()'s request again and again until the time
+    is up or step() returns None. Returns the samples (ok, latency in ms,
+    answered in time) and the seconds the phase lasted, counted as wrk
+    counts: up to the deadline, or to the last answer if all ended sooner.
+    """
+    samples = []
+    started = time.monotonic()
+    deadline = started + duration
+
+    async def one(i):
+        cookie, step = work(i)
+        async with new_client(base, cookie) as client:
+            while time.monotonic() < deadline:
+                request = step()
+                if request is None:
+                    return
+                sent = time.perf_counter()
+                try:
+                    ok = await request(client)
+                except httpx.HTTPError:
+                    ok = False
+                latency = (time.perf_counter() - sent) * 1000
+                samples.append((ok, latency, time.monotonic() <= deadline))
+
+    await asyncio.gather(*(one(i) for i in range(clients)))
+    return samples, min(time.monotonic(), deadline) - started
+
+
+def get_work(path, cookies):
+    """Client i, logged in with cookies[i] (if any), gets `path` again and again."""
+
+    def request(client):
+        return _get(client, path)
+
+    def work(i):
+        return (cookies[i % len(cookies)] if cookies else None), lambda: request
+
+    return work
+
+
+def accept_work(items, clients):
+    """Client i posts every clients-th accept, each with its recipient's session."""
+
+    def work(i):
+        mine = iter(items[i::clients])
+
+        def step():
+            item = next(mine, None)
+            return None if item is None else (lambda client: _accept(client, item))
+
+        return None, step
+
+    return work
+
+
+def row(page, clients, samples, seconds):
+    """Requests/s of those answered within the phase; latency and errors of all."""
+    latencies = [ms for ok, ms, _in_time in samples if ok]
+    answered = sum(1 for ok, _ms, in_time in samples if ok and in_time)
+    return {
+        "page": page,
+        "clients": clients,
+        "rps": round(answered / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(percentile(latencies, 50), 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
+        "errors": sum(1 for ok, _ms, _in_time in samples if not ok),
+    }
+
+
+def measure(base, clients, duration, warmup, logins, accepts):
+    results = []
+    for page, path, cookies in pages(logins):
+        work = get_work(path, cookies)
+        asyncio.run(phase(base, clients, warmup, work))
+        cpu = time.process_time()
+        samples, seconds = asyncio.run(phase(base, clients, duration, work))
+        results.append(row(page, clients, samples, seconds))
+        # Near 100 %, the client and not the server would be what is measured.
+        busy = (time.process_time() - cpu) / seconds * 100
+        log(f"{page}: {results[-1]} (client CPU {busy:.0f} % of one core)")
+    samples, seconds = asyncio.run(phase(base, clients, duration, accept_work(accepts, clients)))
+    results.append(row("accept", clients, samples, seconds))
+    log(f"accept: {results[-1]} of {len(accepts)} prepared")
+    return results
+
+
+# Main ------------------------------------------------------------------------------
+
+
+def _out_of_time(signum, frame):
+    raise TimeoutError(f"the benchmark took more than {DEADLINE_SECONDS} s")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--accepts", type=int, default=400)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--smoke", action="store_true")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.duration, args.warmup, args.accepts = 3.0, 1.0, 100
+
+    signal.signal(signal.SIGALRM, _out_of_time)
+    signal.alarm(DEADLINE_SECONDS)
+    database_url = os.getenv(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_load"
+    )
+    redis_url = os.getenv("BENCH_REDIS_URL") or os.getenv("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    fresh = database_name(database_url).startswith("portal_bench")
+    workers = int(os.getenv("BENCH_WORKERS") or 2 * (os.cpu_count() or 1))
+    port = free_port()
+    static_root = tempfile.mkdtemp(prefix="bench-load-static-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "conference.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CACHE_KEY_PREFIX": f"bench-load-{uuid.uuid4().hex[:8]}",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "STATIC_ROOT": static_root,
+        "DB_CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+        "SITE_ROOT": f"http://127.0.0.1:{port}",
+    }
+    os.environ.update(env)
+    server = None
+    email_ids = set()
+    try:
+        log(f"database {database_url}, redis {redis_url}, {workers} gunicorn workers")
+        if fresh:
+            recreate_database(database_url)
+        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600)
+        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200)
+        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300)
+
+        import django
+
+        django.setup()
+        from django.db import connection
+
+        from conference.models import OutgoingEmail
+
+        if connection.vendor != "postgresql":
+            raise SystemExit("The benchmark needs PostgreSQL (BENCH_DATABASE_URL).")
+        clean_previous_runs()
+        first_email = OutgoingEmail.objects.order_by("-pk").values_list("pk", flat=True).first()
+        logins = prepare_logins(args.clients)
+        accepts = prepare_accepts(args.accepts)
+        connection.close()
+
+        server = subprocess.Popen(
+            [
+                *(PYTHON, "-m", "gunicorn", "conference.wsgi:application"),
+                *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+                *("--log-level", "warning"),
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        wait_until_up(f"http://127.0.0.1:{port}/events/{SLUG}/agenda/")
+        waited, quiet = wait_for_quiet(int(os.getenv("BENCH_QUIET_WAIT", "300")))
+        log(f"waited {waited} s for a quiet machine (quiet: {quiet}); load {os.getloadavg()}")
+        results = measure(
+            f"http://127.0.0.1:{port}", args.clients, args.duration, args.warmup, logins, accepts
+        )
+        log(f"load average after: {os.getloadavg()}")
+        email_ids = set(
+            OutgoingEmail.objects.filter(pk__gt=first_email or 0).values_list("pk", flat=True)
+        )
+    finally:
+        if server is not None:
+            try:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(server.pid, signal.SIGKILL)
+        shutil.rmtree(static_root, ignore_errors=True)
+        if email_ids:
+            log(f"removed {purge_queued_deliveries(redis_url, email_ids)} queued deliveries")
+        if fresh and os.getenv("BENCH_KEEP_DB") != "1":
+            try:
+                from django.db import connections
+
+                connections.close_all()
+                recreate_database(database_url, drop_only=True)
+            except Exception as exc:  # a failed clean-up must not hide the result
+                log(f"could not drop the benchmark database: {exc}")
+        signal.alarm(0)
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n")
+    tmp.replace(args.out)
+    log(f"wrote {args.out}")
+    errors = sum(r["errors"] for r in results)
+    if errors:
+        log(f"{errors} errors: the target is none")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

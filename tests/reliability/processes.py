@@ -1,0 +1,350 @@
+"""
+Processes of the fault tests, each the test's own: a redis-server, a
+PostgreSQL cluster, a Celery worker and a gunicorn, started on free ports
+(or the one asked for), stopped whatever happens, every wait bounded.
+"""
+
+import asyncio
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from conference.celery import app as celery_app
+from tests.smtp import SmtpSink
+
+WAIT_SECONDS = 45
+
+
+def wait_for(condition, what, log=None, timeout=WAIT_SECONDS, every=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if every:
+            every()
+        if condition():
+            return
+        time.sleep(0.5)
+    detail = f"\n--- log ---\n{log()[-6000:]}" if log else ""
+    pytest.fail(f"Timed out after {timeout} s waiting for {what}.{detail}")
+
+
+def free_port(preferred=None):
+    """`preferred` if nothing listens there, else any free port."""
+    for port in ([preferred] if preferred else []) + [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+def stop_process(process, timeout=10):
+    """SIGTERM the process group, SIGKILL it if it lingers."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def sweep():
+    """What beat sends every minute; refused quietly while the broker reconnects."""
+    with contextlib.suppress(Exception):  # the next round tries again
+        celery_app.send_task("conference.tasks.outbox_sweep", retry=False)
+
+
+class LogFile:
+    """A temporary file for a subprocess's output, readable while it runs."""
+
+    def __init__(self, prefix):
+        self.file = tempfile.NamedTemporaryFile(prefix=prefix, suffix=".log")  # noqa: SIM115
+
+    def read(self):
+        with open(self.file.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def close(self):
+        self.file.close()
+
+
+class OwnRedis:
+    """A throwaway redis-server, no persistence, that the test stops and starts."""
+
+    def __init__(self):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed (apt-get install redis-server).")
+        self.binary = binary
+        self.port = free_port(6390)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        wait_for(lambda: self._pings(client), "redis-server to start", timeout=10)
+
+    @staticmethod
+    def _pings(client):
+        try:
+            return client.ping()
+        except redis.RedisError:
+            return False
+
+    def stop(self):
+        stop_process(self.process)
+        self.process = None
+
+
+def _postgres_bin():
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        pytest.skip("PostgreSQL server binaries are not installed (/usr/lib/postgresql/*/bin).")
+    return os.path.dirname(found[-1])
+
+
+class OwnPostgres:
+    """
+    A PostgreSQL cluster of the test's own (initdb in a temporary folder,
+    trust authentication on 127.0.0.1), which the test restarts. Run as the
+    `postgres` user when the test runs as root, since initdb refuses root.
+    """
+
+    def __init__(self, preferred_port=55432):
+        self.bin = _postgres_bin()
+        self.port = free_port(preferred_port)
+        self.dir = tempfile.mkdtemp(prefix="reliability-pg-")
+        self.data = os.path.join(self.dir, "data")
+        self.logfile = os.path.join(self.dir, "server.log")
+        self.as_user = []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/portal"
+
+    def _run(self, *args, timeout=60):
+        done = subprocess.run(
+            [*self.as_user, *args], capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if done.returncode:
+            pytest.fail(
+                f"{' '.join(args[:2])} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+                f"\n--- server log ---\n{self.log()[-3000:]}"
+            )
+        return done
+
+    def log(self):
+        try:
+            with open(self.logfile, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def init(self):
+        self._run(
+            f"{self.bin}/initdb",
+            "-D",
+            self.data,
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            timeout=120,
+        )
+        try:
+            self.start()
+        except pytest.fail.Exception:
+            if "already in use" not in self.log():
+                raise
+            # Another cluster took the port since it was chosen: take any free one.
+            self.port = free_port()
+            self.url = f"postgres://postgres@127.0.0.1:{self.port}/portal"
+            self.start()
+        self._run(f"{self.bin}/createdb", "-h", "127.0.0.1", "-p", str(self.port), "portal")
+
+    def pg_ctl(self, action, timeout=60):
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        return self._run(
+            f"{self.bin}/pg_ctl",
+            action,
+            "-D",
+            self.data,
+            "-l",
+            self.logfile,
+            "-o",
+            options,
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            str(timeout),
+            timeout=timeout + 10,
+        )
+
+    def start(self):
+        self.pg_ctl("start")
+
+    def restart(self):
+        self.pg_ctl("restart")
+
+    def destroy(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            subprocess.run(
+                [*self.as_user, f"{self.bin}/pg_ctl", "stop", "-D", self.data, "-m", "immediate"],
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def database_url_of_tests():
+    """The URL of the database the test runs on, for a subprocess to use."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
+    return f"postgres://{auth}@{host}/{db['NAME']}"
+
+
+# Run instead of `celery -A conference worker` to shorten the time after which
+# a row left "sending" counts as abandoned by a dead worker (5 minutes in
+# production), so that a test can watch the sweep recover it.
+_WORKER_WITH_SENDING_TIMEOUT = """
+import datetime, os, sys
+import django
+django.setup()
+import conference.services
+conference.services.SENDING_TIMEOUT = datetime.timedelta(seconds=float(os.environ["T"]))
+from celery.__main__ import main
+sys.argv = ["celery", *sys.argv[1:]]
+sys.exit(main())
+"""
+
+
+class Worker:
+    """`celery worker` (solo pool) on the test database, the given Redis and SMTP sink."""
+
+    def __init__(self, redis_url, sink, *, sending_timeout=None):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_of_tests(),
+            "REDIS_URL": redis_url,
+            "EMAIL_HOST": sink.host,
+            "EMAIL_PORT": str(sink.port),
+            "EMAIL_USE_TLS": "0",
+            "EMAIL_USE_SSL": "0",
+            "EMAIL_TIMEOUT": "10",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "PYTHONUNBUFFERED": "1",
+            "DJANGO_SETTINGS_MODULE": "conference.settings",
+        }
+        if sending_timeout is None:
+            command = [sys.executable, "-m", "celery"]
+        else:
+            command = [sys.executable, "-c", _WORKER_WITH_SENDING_TIMEOUT]
+            env["T"] = str(sending_timeout)
+        self.logfile = LogFile("reliability-worker-")
+        self.process = subprocess.Popen(
+            [
+                *command,
+                "-A",
+                "conference",
+                "worker",
+                "--queues=mail,default,long",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=self.logfile.file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self):
+        return self.logfile.read()
+
+    def wait_until_ready(self):
+        def ready():
+            if self.process.poll() is not None:
+                pytest.fail(f"The worker exited with {self.process.returncode}:\n{self.log()}")
+            return " ready." in self.log()
+
+        wait_for(ready, "the worker to start", log=self.log, timeout=60)
+
+    def kill(self):
+        """SIGKILL, as the kernel's OOM killer or a lost machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        stop_process(self.process)  # SIGTERM: a warm shutdown
+        self.logfile.close()
+
+
+class SlowSmtpSink(SmtpSink):
+    """
+    The SMTP sink, slow to accept: it takes `delay` seconds to answer the
+    end of DATA. A message counts as delivered only once that answer is
+    given (RFC 5321, 6.1); a client that goes away before it delivered
+    nothing (aiosmtpd then cancels this handler). `receiving` is set while
+    a message waits for its answer.
+    """
+
+    def __init__(self, host, port, delay):
+        super().__init__(host, port)
+        self.delay = delay
+        self.receiving = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.receiving.set()
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.receiving.clear()
+        return await super().handle_DATA(server, session, envelope)
+
+
+@contextlib.contextmanager
+def running_slow_smtp_sink(delay, host="127.0.0.1"):
+    from aiosmtpd.controller import Controller
+
+    sink = SlowSmtpSink(host, free_port(), delay)
+    controller = Controller(sink, hostname=host, port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
