@@ -753,6 +753,20 @@ REQUESTS = [
         "status": "accepted",
         "agenda": "Aligning our critical-minerals project lists.",
     },
+    # Accepted without a time yet: work for the organisers' "Schedule pending meetings".
+    {
+        "from": "delegate3",
+        "to": "delegate7",
+        "status": "accepted",
+        "priority": 3,
+        "agenda": "Blended finance for a cathode precursor plant in Odisha.",
+    },
+    {
+        "from": "delegate11",
+        "to": "delegate5",
+        "status": "accepted",
+        "agenda": "Second-life use of returned hybrid packs for grid storage.",
+    },
     {
         "from": "delegate9",
         "to": "delegate7",

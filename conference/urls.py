@@ -22,6 +22,8 @@ event_patterns = (
 urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # Sign-up only from an invitation: allauth's view, given the invitation.
     path("accounts/signup/", accounts_views.signup, name="account_signup"),
@@ -32,7 +34,7 @@ urlpatterns = [
         accounts_views.invitation_switch_account,
         name="invitation_switch_account",
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.language_set, name="set_language"),
     path("events/<slug:slug>/", include(event_patterns)),
     path("events/<slug:slug>/", include("accounts.urls")),
     path("events/<slug:slug>/", include("sessions_app.urls")),

@@ -294,3 +294,16 @@ def test_resend_queues_a_failed_row_for_new_attempts(
     assert email.attempts == 1
     assert len(smtp_settings.messages) == 1
     assert AuditLog.objects.filter(action="email.resend", actor=organiser).exists()
+
+
+@pytest.mark.parametrize("method", ["PUBLISH", "CANCEL"])
+def test_the_attachment_method_matches_the_calendar_method(
+    method, conference, delegate, smtp_settings, django_capture_on_commit_callbacks
+):
+    """Mail clients refuse a text/calendar part whose method differs from its METHOD line."""
+    with django_capture_on_commit_callbacks(execute=True):
+        queue(conference, delegate, ics=ICS.replace("METHOD:REQUEST", f"METHOD:{method}"))
+
+    message = smtp_settings.messages[0]["message"]
+    (calendar,) = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
+    assert calendar.get_param("method") == method

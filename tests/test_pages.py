@@ -2,6 +2,8 @@
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
@@ -141,6 +143,50 @@ def test_it_answers_404_for_an_unknown_conference(client, organiser, url):
     unknown = ConferenceFactory.build(slug="no-such-conference")
 
     assert client.get(url(unknown)).status_code == 404
+
+
+def test_a_missing_page_is_shown_in_the_portal_layout(client, organiser):
+    client.force_login(organiser)
+
+    response = client.get("/events/no-such-conference/")
+
+    assert response.status_code == 404
+    assert [t.name for t in response.templates][:1] == ["404.html"]
+    assert b'id="main"' in response.content  # the layout, with its navigation
+    assert b"Page not found" in response.content
+
+
+def test_a_forbidden_page_is_shown_in_the_portal_layout(client, conference, delegate):
+    client.force_login(delegate)
+
+    response = client.get(manage_url(conference))
+
+    assert response.status_code == 403
+    assert b'id="main"' in response.content
+    assert b"You cannot open this page" in response.content
+
+
+def test_an_expired_form_says_so_and_that_nothing_was_saved(conference, delegate):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(delegate)
+
+    response = client.post(manage_url(conference), {})
+
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+
+
+def test_the_server_error_page_needs_no_request():
+    html = render_to_string("500.html")
+
+    assert "Something went wrong on our side" in html
+
+
+def test_browsers_asking_for_favicon_ico_get_the_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
 
 
 # The staff dashboard -------------------------------------------------------------------------

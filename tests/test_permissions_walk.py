@@ -97,6 +97,7 @@ EXPECTATIONS = {
     # --- Project pages -----------------------------------------------------------------
     "index": Row(ALL(302), note="one upcoming conference: straight to it"),
     "healthz": Row(PUBLIC),
+    "favicon": Row(ALL(301), note="to the static icon"),
     "set_language": post(ALL(302)),
     # --- The Django admin: staff users only (no persona is is_staff) --------------------
     "admin:login": Row(PUBLIC),
@@ -215,6 +216,7 @@ EXPECTATIONS = {
         E(302, 302, 404, 403, 403, 403), kwargs=lambda w: {"signup_id": w.signup.pk}
     ),
     "sessions_app:calendar_reset": post(E(302, 302, 302, 403, 403, 403)),
+    "sessions_app:time_zone_save": post(E(302, 302, 302, 403, 403, 403)),
     "sessions_app:my_calendar": Row(
         PUBLIC,
         kwargs=lambda w: {"token": w.registration.calendar_token},
@@ -355,9 +357,9 @@ def row_for(pattern):
 DUMMY = {"int": 1, "slug": "x", "str": "x", "path": "x", "uuid": "00000000-0000-0000-0000-0000"}
 
 
-def url_for(pattern, world):
+def url_for(pattern, world, override=None):
     row = row_for(pattern)
-    given = row.kwargs(world) if row.kwargs else {}
+    given = {**(row.kwargs(world) if row.kwargs else {}), **(override or {})}
     if "(?P<" in pattern.route:  # a regex route: dummy values for its groups
         if pattern.pattern.name is None:
             route = re.sub(r"\(\?P<\w+>[^)]*\)", "x", pattern.route)
@@ -478,3 +480,30 @@ def test_every_url_answers_each_persona_as_expected(world, caplog):
                     f"expected {expected}, got {response.status_code}"
                 )
     assert not failures, f"{len(failures)} unexpected answers:\n" + "\n".join(failures)
+
+
+# Past PostgreSQL's bigint: an id no row can have, which the database refuses to compare.
+HUGE_ID = 2**64
+
+
+@pytest.mark.django_db
+def test_an_id_beyond_the_database_range_is_a_404_not_a_server_error(world, caplog):
+    caplog.set_level(logging.CRITICAL, logger="django.request")
+    failures, checked = [], set()
+    for persona in ("delegate", "organiser"):
+        client = Client(raise_request_exception=False)
+        client.force_login(world.personas[persona])
+        for pattern in all_patterns():
+            ints = [n for n, c in pattern.converters.items() if c.regex == "[0-9]+"]
+            if not ints or pattern.namespace.startswith("admin:"):
+                continue
+            row = row_for(pattern)
+            url = url_for(pattern, world, override=dict.fromkeys(ints, HUGE_ID))
+            checked.add(pattern.key)
+            with transaction.atomic():
+                response = getattr(client, row.method)(url)
+                transaction.set_rollback(True)
+            if response.status_code >= 500:
+                failures.append(f"{row.method.upper()} {url} as {persona}: {response.status_code}")
+    assert len(checked) > 20, checked  # the walk found the id-taking URLs
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,38 @@
+"""`make run` loads the demo with seed_demo: it must work, and work again on the same database."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Registration, User
+from b2b_meetings.models import Meeting, MeetingRequest
+from conference.models import Conference
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def counts():
+    return {
+        "users": User.objects.count(),
+        "registrations": Registration.objects.count(),
+        "requests": MeetingRequest.objects.count(),
+        "meetings": Meeting.objects.count(),
+    }
+
+
+def test_seed_demo_loads_the_demo_and_a_second_run_adds_nothing():
+    call_command("seed_demo", verbosity=0)
+    first = counts()
+    call_command("seed_demo", verbosity=0)
+
+    assert counts() == first
+    assert Conference.objects.filter(slug="bcmec").exists()
+    assert User.objects.filter(email="organiser@example.org").exists()
+
+
+def test_the_demo_leaves_accepted_requests_for_the_scheduler():
+    call_command("seed_demo", verbosity=0)
+
+    waiting = MeetingRequest.objects.filter(
+        status=MeetingRequest.Status.ACCEPTED, meetings__isnull=True
+    )
+    assert waiting.count() == 2
