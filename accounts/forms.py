@@ -160,6 +160,11 @@ class InvitationFilterForm(BootstrapMixin, forms.Form):
 class RegistrationForm(BootstrapMixin, forms.ModelForm):
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100, required=False)
+    family_name_first = forms.BooleanField(
+        label=_("Show my family name first"),
+        help_text=_("For example 佐藤 花子 (Sato Hanako) rather than Hanako Sato."),
+        required=False,
+    )
     new_organisation_name = forms.CharField(
         label=_("Name of your organisation"), max_length=200, required=False
     )
@@ -201,6 +206,7 @@ class RegistrationForm(BootstrapMixin, forms.ModelForm):
         self.conference = conference
         self.fields["given_name"].initial = user.given_name
         self.fields["family_name"].initial = user.family_name
+        self.fields["family_name_first"].initial = user.family_name_first
         organisation = self.fields["organisation"]
         organisation.queryset = selectors.organisation_choices(user=user)
         organisation.required = False
@@ -238,6 +244,7 @@ class RegistrationForm(BootstrapMixin, forms.ModelForm):
         kwargs = {name: data[name] for name in self.Meta.fields}
         kwargs["given_name"] = data["given_name"].strip()
         kwargs["family_name"] = data["family_name"].strip()
+        kwargs["family_name_first"] = data["family_name_first"]
         name = (data.get("new_organisation_name") or "").strip()
         if data["organisation"] is None and name:
             kwargs["new_organisation"] = {

@@ -59,8 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False,
         help_text=_("For example 佐藤 花子 (Sato Hanako) rather than Hanako Sato."),
     )
+    # Empty until chosen (the language switcher) or first seen at login: then
+    # the browser's language applies, and emails use the site's default.
     language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
     time_zone = models.CharField(
         _("my time zone"),
@@ -130,6 +132,7 @@ class Invitation(models.Model):
     name = models.CharField(_("name"), max_length=200, blank=True)
     organisation = models.ForeignKey(
         Organisation,
+        verbose_name=_("organisation"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -234,6 +237,7 @@ class Registration(models.Model):
     )
     organisation = models.ForeignKey(
         Organisation,
+        verbose_name=_("organisation"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -53,6 +53,8 @@ REMINDER_AFTER = timedelta(days=7)
 # Limits of one CSV upload.
 CSV_MAX_BYTES = 2 * 1024 * 1024
 CSV_MAX_ROWS = 5000
+# The longest address an invitation holds (validate_email allows up to 320).
+EMAIL_MAX_LENGTH = Invitation._meta.get_field("email").max_length
 # Invitations emailed per transaction by the bulk-send job (one progress step).
 SEND_BATCH = 200
 # Upper bound of rows one sweep touches, so a sweep stays short.
@@ -292,7 +294,8 @@ def invitation_csv_parse(data):
         }
         return [], report
     text = _decode(data)
-    if text is None:
+    # NUL is valid UTF-8 but never text (and PostgreSQL refuses it in strings).
+    if text is None or "\x00" in text:
         report.fatal = _(
             "The file is not UTF-8 text. In your spreadsheet, choose “Save as” → “CSV UTF-8”."
         )
@@ -300,7 +303,14 @@ def invitation_csv_parse(data):
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+        records = [(reader.line_num, values) for values in reader]
+    except csv.Error:  # an unclosed quote running into a field over csv's size limit
+        report.fatal = _(
+            "The file could not be read as CSV near line %(line)s: check its quotation marks."
+        ) % {"line": reader.line_num}
+        return [], report
     columns = _header_map(header or [])
     if "email" not in columns:
         report.fatal = _(
@@ -319,10 +329,9 @@ def invitation_csv_parse(data):
             return ""
         return values[index].strip()
 
-    for values in reader:
+    for line, values in records:
         if not any(v.strip() for v in values):
             continue
-        line = reader.line_num
         report.rows += 1
         if report.rows > CSV_MAX_ROWS:
             report.fatal = _(
@@ -341,6 +350,8 @@ def invitation_csv_parse(data):
         }
         try:
             validate_email(email)
+            if len(email) > EMAIL_MAX_LENGTH:
+                raise ValidationError("too long")
         except ValidationError:
             report.errors.append(RowError(line, email, _("not a valid email address")))
             continue
@@ -426,7 +437,18 @@ def _organisations_for(rows, report):
             name=row["organisation"], kind=row["kind"], country=row["country"], confirmed=True
         )
     if new:
-        Organisation.objects.bulk_create(new.values())
+        try:
+            with transaction.atomic():
+                Organisation.objects.bulk_create(new.values())
+        except IntegrityError:
+            # Python's lower() and the database's LOWER() disagree on a few
+            # letters (final sigma, dotted capital I): a name may exist, or come
+            # twice, under another key. Match each name as the constraint does.
+            for key, organisation in new.items():
+                existing = _organisation_named(organisation.name)
+                if existing is None:
+                    organisation.save()
+                new[key] = existing or organisation
         found.update(new)
     return found
 
@@ -844,6 +866,15 @@ def _is_full(conference):
     return conference.capacity is not None and _approved_count(conference) >= conference.capacity
 
 
+def _organisation_named(name):
+    """The organisation called `name`, compared as `organisation_name_unique_ci` compares."""
+    return (
+        Organisation.objects.annotate(lower_name=Lower("name"))
+        .filter(lower_name=Lower(Value(name)))
+        .first()
+    )
+
+
 def _organisation_from(*, organisation, new_organisation):
     """
     The chosen organisation, or the proposed one: an existing organisation of
@@ -852,7 +883,7 @@ def _organisation_from(*, organisation, new_organisation):
     if organisation is not None or not new_organisation:
         return organisation
     name = new_organisation["name"].strip()
-    existing = Organisation.objects.filter(name__iexact=name).first()
+    existing = _organisation_named(name)
     if existing is not None:
         return existing
     with transaction.atomic():
@@ -865,7 +896,7 @@ def _organisation_from(*, organisation, new_organisation):
             )
         except IntegrityError:
             pass
-    return Organisation.objects.get(name__iexact=name)
+    return _organisation_named(name)
 
 
 def _notify(registration, actor, previous):
@@ -932,8 +963,23 @@ def registration_can_register(*, conference, user):
     ).exists()
 
 
+def _user_name_set(user, given_name, family_name, family_name_first):
+    """The person's name, and (unless None: unchanged) whether the family name comes first."""
+    user.given_name, user.family_name = given_name, family_name
+    if family_name_first is not None:
+        user.family_name_first = family_name_first
+    user.save(update_fields=["given_name", "family_name", "family_name_first"])
+
+
 def registration_create(
-    *, conference, user, given_name, family_name, new_organisation=None, **fields
+    *,
+    conference,
+    user,
+    given_name,
+    family_name,
+    family_name_first=None,
+    new_organisation=None,
+    **fields,
 ):
     """
     Register `user` (who holds an accepted invitation) at the conference, or
@@ -973,14 +1019,20 @@ def registration_create(
         registration.privacy_accepted_at = timezone.now()
         registration.deletion_requested_at = None
         registration.save()
-        user.given_name, user.family_name = given_name, family_name
-        user.save(update_fields=["given_name", "family_name"])
+        _user_name_set(user, given_name, family_name, family_name_first)
         _notify(registration, user, previous)
     return registration
 
 
 def registration_update(
-    *, registration, actor, given_name, family_name, new_organisation=None, **fields
+    *,
+    registration,
+    actor,
+    given_name,
+    family_name,
+    family_name_first=None,
+    new_organisation=None,
+    **fields,
 ):
     """
     Save a delegate's changed details (no status change, no email). Refused
@@ -1008,8 +1060,7 @@ def registration_update(
             setattr(registration, name, value)
         registration.save()
         user = registration.user
-        user.given_name, user.family_name = given_name, family_name
-        user.save(update_fields=["given_name", "family_name"])
+        _user_name_set(user, given_name, family_name, family_name_first)
         audit_record(
             actor=actor,
             conference=registration.conference,
@@ -1171,3 +1222,15 @@ def registration_settings_update(
         if conference.capacity is not None:
             _promote_waitlisted(conference, actor, _free_seats(conference))
     return conference
+
+
+def user_language_set(*, user, language):
+    """
+    Remember `language` on the user: after login their pages are in it, and so
+    are the emails written to them. An unknown language code is ignored.
+    """
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    return user

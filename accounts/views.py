@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
@@ -101,6 +102,15 @@ def invitation(request, token):
             return redirect(f"{reverse('account_login')}?next={here}")
         context["signup_url"] = f"{reverse('account_signup')}?next={_after_accept_url(invitation)}"
         return render(request, "accounts/invitation.html", context)
+
+
+@require_POST
+def language_set(request):
+    """Django's set_language; a signed-in person's choice is kept on their account too."""
+    response = i18n_views.set_language(request)
+    if request.user.is_authenticated:
+        services.user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @require_POST

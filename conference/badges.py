@@ -99,10 +99,10 @@ def _centre(canvas, text, centre_x, y, font, size, colour, *, bold=False):
 
 
 def _dates(conference):
-    end = formats.date_format(conference.end_date, "j M Y")
+    end = formats.date_format(conference.end_date, _("j M Y"))
     if conference.end_date == conference.start_date:
         return end
-    return f"{formats.date_format(conference.start_date, 'j M')} – {end}"
+    return f"{formats.date_format(conference.start_date, _('j M'))} – {end}"
 
 
 def draw_badge(canvas, registration, *, x, y, width, height, conference, kind_labels):

@@ -37,6 +37,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -572,10 +573,10 @@ def session_choices(*, conference):
         .order_by("starts_at", "title")
         .only("pk", "title", "starts_at")
     )
-    tz = conference.tz
+    tz, fmt = conference.tz, _("d M H:i")
     return [
-        (session.pk, f"{timezone.localtime(session.starts_at, tz):%d %b %H:%M} · {session.title}")
-        for session in sessions
+        (s.pk, f"{date_format(timezone.localtime(s.starts_at, tz), fmt)} · {s.title}")
+        for s in sessions
     ]
 
 
@@ -859,7 +860,7 @@ def _pdf_text(value, kind, table):
     if value is None or value == "":
         return ""
     if kind == DATETIME:
-        return f"{timezone.localtime(value, table.tz):%d %b %Y %H:%M}"
+        return date_format(timezone.localtime(value, table.tz), _("d M Y H:i"))
     if kind == DATE:
         return value.isoformat()
     if kind == BOOL:

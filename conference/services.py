@@ -6,6 +6,7 @@ causes it; `outbox_deliver` sends one row and is safe to run twice.
 """
 
 import logging
+import re
 import smtplib
 from datetime import timedelta
 
@@ -17,8 +18,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from conference.models import AuditLog, Heartbeat, OutgoingEmail
+from conference.timezones import recipient_time_zone
 
 logger = logging.getLogger(__name__)
+
+# The METHOD property of an iCalendar attachment (RFC 5545 §3.7.2).
+ICS_METHOD = re.compile(r"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
 
 # Minutes to wait before attempt n+1, after n failed attempts.
 RETRY_DELAYS = [1, 5, 15, 60, 240, 720]
@@ -86,15 +91,21 @@ def email_queue(
 def _email_row(
     *, recipient, template, context, kind, dedup_key, conference, user, ics="", language=None
 ):
-    """An unsaved outbox row, rendered in the recipient's language."""
+    """
+    An unsaved outbox row, rendered in the recipient's language, with times in
+    the conference's zone; `recipient_time_zone` is the recipient's own zone
+    when it differs, so a template can give their time as well.
+    """
     language = language or getattr(user, "language", None) or settings.LANGUAGE_CODE
     context = {
         "conference": conference,
         "user": user,
         "SITE_ROOT": settings.SITE_ROOT,
+        "recipient_time_zone": recipient_time_zone(conference=conference, user=user),
         **context,
     }
-    with translation.override(language):
+    zone = conference.tz if conference else timezone.get_current_timezone()
+    with translation.override(language), timezone.override(zone):
         subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         body_text = render_to_string(f"emails/{template}.txt", context)
         body_html = render_to_string(f"emails/{template}.html", context)
@@ -210,7 +221,10 @@ def _message(email, connection=None):
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     if email.ics:
-        method = "CANCEL" if "METHOD:CANCEL" in email.ics else "REQUEST"
+        # The MIME method must match the calendar's own METHOD line (mail
+        # clients reject a mismatch); REQUEST when the calendar names none.
+        match = ICS_METHOD.search(email.ics)
+        method = match.group(1).upper() if match else "REQUEST"
         # Django adds the charset parameter itself; naming it here doubles it.
         message.attach("invite.ics", email.ics, f"text/calendar; method={method}")
     return message

@@ -49,6 +49,7 @@ class SessionForm(BootstrapMixin, forms.ModelForm):
             "ends_at": LocalDateTimeInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
         }
+        labels = {"track": _("Track"), "room": _("Room")}
         help_texts = {
             "starts_at": _("Conference local time."),
             "published": _("Shown on the agenda from the next publish on."),
@@ -107,6 +108,7 @@ class SessionSpeakerForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = SessionSpeaker
         fields = ["speaker", "role", "position"]
+        labels = {"speaker": _("Speaker"), "position": _("Order")}
 
 
 class BaseSessionSpeakerFormSet(forms.BaseInlineFormSet):

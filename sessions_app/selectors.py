@@ -9,14 +9,12 @@ be invalidated.
 """
 
 import functools
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
 from b2b_meetings.models import MeetingSeat
 from b2b_meetings.selectors import meeting_list_for_registration
@@ -29,20 +27,6 @@ SIGNUP_KINDS = {
     Session.Kind.WORKSHOP,
     Session.Kind.CLOSED_DOOR,
 }
-
-# Zones offered by the agenda's time-zone switch, besides the conference's
-# own and the viewer's: where the delegations of the first customer come from.
-COMMON_TIME_ZONES = [
-    "UTC",
-    "Asia/Kolkata",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Australia/Perth",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "Europe/London",
-]
 
 
 # Releases -------------------------------------------------------------------------
@@ -94,69 +78,6 @@ def release_list(*, conference, limit=10):
     return ScheduleRelease.objects.filter(conference=conference).select_related("published_by")[
         :limit
     ]
-
-
-# Time zones -----------------------------------------------------------------------
-
-
-@functools.cache
-def _known_time_zones():
-    return frozenset(zoneinfo.available_timezones())
-
-
-def time_zone_or_none(name):
-    """A ZoneInfo for a valid IANA name, else None (never raises on user input)."""
-    if not name or name not in _known_time_zones():
-        return None
-    return _zone(name)
-
-
-@functools.lru_cache(maxsize=64)
-def _zone(name):
-    # ZoneInfo keeps only a few zones strongly cached; the agenda's switch
-    # offers about ten, and reloading them from disk on every request shows.
-    return zoneinfo.ZoneInfo(name)
-
-
-def viewer_time_zone(*, conference, requested=None, user=None):
-    """
-    The zone in which to show times: the one asked for (a `tz` parameter),
-    else the viewer's own setting, else the conference's.
-    """
-    for name in (requested, getattr(user, "time_zone", "") if user else ""):
-        tz = time_zone_or_none(name)
-        if tz is not None:
-            return tz
-    return conference.tz
-
-
-def time_zone_choices(*, conference, current, user=None):
-    names = [conference.time_zone]
-    own = getattr(user, "time_zone", "") if user else ""
-    for name in [own, current.key, *COMMON_TIME_ZONES]:
-        if name and name not in names and time_zone_or_none(name):
-            names.append(name)
-    return names
-
-
-def time_zone_label(tz, *, conference=None):
-    """
-    'Asia/Kolkata (IST, UTC+05:30)': the zone named, with its offset during
-    the conference (summer time may differ from today's), else now.
-    """
-    if conference is not None:
-        at = datetime.combine(conference.start_date, time(12), tzinfo=tz)
-    else:
-        at = timezone.now().astimezone(tz)
-    offset = at.utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    abbreviation = at.tzname() or ""
-    utc = f"UTC{sign}{hours:02d}:{mins:02d}"
-    if abbreviation and not abbreviation.startswith(("+", "-")) and abbreviation != "UTC":
-        return f"{tz.key} ({abbreviation}, {utc})"
-    return f"{tz.key} ({utc})"
 
 
 # The published agenda -----------------------------------------------------------

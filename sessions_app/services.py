@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Registration, new_token
+from conference import timezones
 from conference.models import Conference, OutgoingEmail
 from conference.services import audit_record, email_queue
 from sessions_app import selectors
@@ -392,6 +393,19 @@ def calendar_token_reset(*, registration):
             summary=str(registration.user),
         )
     return registration
+
+
+def viewer_time_zone_save(*, user, time_zone):
+    """
+    Remember the zone `user` sees times in on the agenda and their schedule,
+    and in which their emails add their own time; "" is the conference's.
+    Returns False (nothing saved) for a name that is not a known zone.
+    """
+    if time_zone and timezones.time_zone_or_none(time_zone) is None:
+        return False
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return True
 
 
 # Reminders ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     # A delegate's own schedule and calendar feed.
     path("me/", views.my_schedule, name="my_schedule"),
     path("me/signups/<int:signup_id>/cancel/", views.signup_cancel, name="signup_cancel"),
+    path("me/time-zone/", views.time_zone_save, name="time_zone_save"),
     path("me/calendar/reset/", views.calendar_reset, name="calendar_reset"),
     path("me/calendar/<str:token>.ics", views.personal_calendar, name="my_calendar"),
     # The organisers' agenda builder.

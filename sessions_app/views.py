@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from conference import timezones
 from conference.models import Role, Room
 from conference.permissions import ANYONE, DELEGATE, REGISTERED, conference_view, get_access
 from sessions_app import feeds, selectors, services
@@ -69,7 +70,7 @@ def _digest(text):
 
 def _viewer_tz(request, conference):
     user = request.user if request.user.is_authenticated else None
-    return selectors.viewer_time_zone(
+    return timezones.viewer_time_zone(
         conference=conference, requested=request.GET.get("tz"), user=user
     )
 
@@ -93,7 +94,7 @@ def agenda(request, access):
     tz = _viewer_tz(request, conference)
     filters = selectors.AgendaFilters.from_query(request.GET)
     # The zone switch also offers the viewer's own zone: part of the key.
-    tz_choices = selectors.time_zone_choices(conference=conference, current=tz, user=user)
+    tz_choices = timezones.time_zone_choices(conference=conference, current=tz, user=user)
 
     def build():
         with timezone.override(tz):
@@ -109,7 +110,7 @@ def agenda(request, access):
                     "tracks": selectors.agenda_tracks(release=release),
                     "kinds": Session.Kind.choices,
                     "tz": tz,
-                    "tz_label": selectors.time_zone_label(tz, conference=conference),
+                    "tz_label": timezones.time_zone_label(tz, conference=conference),
                     "tz_is_conference": tz.key == conference.time_zone,
                     "tz_choices": tz_choices,
                 },
@@ -189,7 +190,7 @@ def session_detail(request, access, session_id):
             "conference": conference,
             "session": selectors.session_localise(item, tz),
             "tz": tz,
-            "tz_label": selectors.time_zone_label(tz, conference=conference),
+            "tz_label": timezones.time_zone_label(tz, conference=conference),
             "signup": signup,
             "position": position,
             "clashes": [
@@ -358,15 +359,33 @@ def my_schedule(request, access):
             "registration": registration,
             "days": selectors.my_schedule_days(registration=registration, release=release, tz=tz),
             "tz": tz,
-            "tz_label": selectors.time_zone_label(tz, conference=conference),
-            "tz_choices": selectors.time_zone_choices(
+            "tz_label": timezones.time_zone_label(tz, conference=conference),
+            "tz_choices": timezones.time_zone_choices(
                 conference=conference, current=tz, user=request.user
             ),
+            # A zone picked here (not the one already saved) can be kept.
+            "offer_zone_save": tz.key != (request.user.time_zone or conference.time_zone),
             "feed_url": feed_url,
             "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
             "printed_at": timezone.now(),
         }
         return render(request, "sessions_app/my_schedule.html", context)
+
+
+@require_POST
+@conference_view(REGISTERED)
+def time_zone_save(request, access):
+    """The viewer's own zone, kept on their account (empty: the conference's)."""
+    time_zone = request.POST.get("time_zone", "").strip()
+    if services.viewer_time_zone_save(user=request.user, time_zone=time_zone):
+        label = timezones.time_zone_label(
+            timezones.time_zone_or_none(time_zone) or access.conference.tz,
+            conference=access.conference,
+        )
+        messages.success(request, _("Times are now shown in %(zone)s.") % {"zone": label})
+    else:
+        messages.error(request, _("That is not a known time zone."))
+    return redirect("sessions_app:my_schedule", access.conference.slug)
 
 
 @require_POST
@@ -427,7 +446,7 @@ def agenda_manage(request, access):
         "changes": changes,
         "previous": previous,
         "releases": selectors.release_list(conference=conference, limit=5),
-        "tz_label": selectors.time_zone_label(tz, conference=conference),
+        "tz_label": timezones.time_zone_label(tz, conference=conference),
         "counts": {
             "sessions": len(sessions),
             "published": sum(1 for s in sessions if s.published),
@@ -504,7 +523,7 @@ def session_edit(request, access, session_id=None):
         "form": form,
         "speakers": speakers,
         "conflicts": conflicts,
-        "tz_label": selectors.time_zone_label(conference.tz, conference=conference),
+        "tz_label": timezones.time_zone_label(conference.tz, conference=conference),
     }
     return render(request, "sessions_app/manage/session_form.html", context)
 
