@@ -32,6 +32,11 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit=False)
         user.given_name = form.cleaned_data.get("given_name", "").strip()
         user.family_name = form.cleaned_data.get("family_name", "").strip()
+        # The invitation's language, which the organiser chose for this person.
+        token = request.session.get("invitation_token")
+        invitation = token and Invitation.objects.filter(token=token).only("language").first()
+        if invitation and not user.language:
+            user.language = invitation.language
         if commit:
             user.save()
         return user

@@ -4,6 +4,7 @@ from allauth.account import forms as allauth_forms
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as mfa_totp_forms
 from django import forms
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
 from django.utils.translation import gettext
@@ -115,6 +116,14 @@ class InvitationForm(BootstrapMixin, forms.Form):
         choices=Invitation.InvitedRole.choices,
         initial=Invitation.InvitedRole.DELEGATE,
     )
+    language = forms.TypedChoiceField(
+        label=_("Language of the emails"),
+        empty_value=settings.LANGUAGE_CODE,
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        required=False,
+        help_text=_("The invitation and its reminder are written in it; it becomes the account's."),
+    )
 
 
 class InvitationImportForm(BootstrapMixin, forms.Form):
@@ -127,7 +136,8 @@ class InvitationImportForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Set here, not in the field: the text is translated per request.
         self.fields["file"].help_text = gettext(
-            "Columns: email (required), name, organisation, kind, country, role. "
+            "Columns: email (required), name, organisation, kind, country, role, "
+            "language (en or ja, for the emails). "
             "Comma or semicolon separated, UTF-8. At most %(rows)s rows and %(mb)s MB."
         ) % {"rows": services.CSV_MAX_ROWS, "mb": services.CSV_MAX_BYTES // (1024 * 1024)}
 

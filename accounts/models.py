@@ -144,6 +144,14 @@ class Invitation(models.Model):
         choices=InvitedRole.choices,
         default=InvitedRole.DELEGATE,
     )
+    # Invitees have no account yet: the organiser says which language their
+    # invitation and reminder are written in; it becomes the new account's.
+    language = models.CharField(
+        _("language of the emails"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED

@@ -90,15 +90,15 @@ def _accept_url(invitation):
     return settings.SITE_ROOT + reverse("invitation", args=[invitation.token])
 
 
-def _expires_label(conference, expires_at):
+def _expires_label(conference, expires_at, language):
     """
     When an invitation link expires, in the conference's zone and the
-    language invitation emails are written in (invitees have no account yet).
-    Formatted once per batch of a bulk send rather than once per email.
+    invitation's language (invitees have no account yet). Formatted once per
+    batch and language of a bulk send rather than once per email.
     """
     if expires_at is None:
         return ""
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language):
         return date_format(timezone.localtime(expires_at, conference.tz), "j F Y, H:i")
 
 
@@ -114,9 +114,12 @@ def _invitation_message(invitation, now, expires_label=None):
     if invitation.status == Invitation.Status.QUEUED:
         invitation.status = Invitation.Status.SENT
     if expires_label is None:
-        expires_label = _expires_label(invitation.conference, invitation.expires_at)
+        expires_label = _expires_label(
+            invitation.conference, invitation.expires_at, invitation.language
+        )
     return {
         "recipient": invitation.email,
+        "language": invitation.language,
         "template": "invitation",
         "context": {
             "invitation": invitation,
@@ -167,9 +170,10 @@ def invitation_create(
     name="",
     organisation=None,
     role=Invitation.InvitedRole.DELEGATE,
+    language=settings.LANGUAGE_CODE,
 ):
     """
-    Invite one person and queue the invitation email. Refuses (InvitationError)
+    Invite one person and queue the invitation email (in `language`). Refuses (InvitationError)
     an address that already has a live or accepted invitation here, or a
     registration; the partial unique constraint backs this under contention.
     """
@@ -189,6 +193,7 @@ def invitation_create(
                 name=name.strip(),
                 organisation=organisation,
                 role=role,
+                language=language,
                 invited_by=actor,
             )
             _queue_invitation_email(invitation, now)
@@ -231,6 +236,7 @@ COLUMN_ALIASES = {
     "kind": {"kind", "organisation kind", "organization kind", "org kind", "type"},
     "country": {"country", "organisation country", "organization country"},
     "role": {"role"},
+    "language": {"language", "lang", "email language"},
 }
 
 
@@ -250,6 +256,16 @@ def _role_lookup():
     for role in Invitation.InvitedRole:
         lookup[role.value] = role.value
         lookup[str(role.label).lower()] = role.value
+    return lookup
+
+
+def _language_lookup():
+    """Language codes by code, English name and own name ("ja", "japanese", "日本語")."""
+    lookup = {}
+    for code, _name in settings.LANGUAGES:
+        info = translation.get_language_info(code)
+        for key in (code, info["name"], info["name_local"]):
+            lookup[key.lower()] = code
     return lookup
 
 
@@ -319,7 +335,7 @@ def invitation_csv_parse(data):
         )
         return [], report
 
-    kinds, roles = _kind_lookup(), _role_lookup()
+    kinds, roles, languages = _kind_lookup(), _role_lookup(), _language_lookup()
     seen = {}
     rows = []
 
@@ -347,6 +363,7 @@ def invitation_csv_parse(data):
             "kind": "",
             "country": "",
             "role": "",
+            "language": settings.LANGUAGE_CODE,
         }
         try:
             validate_email(email)
@@ -400,6 +417,22 @@ def invitation_csv_parse(data):
             )
             continue
         row["role"] = role
+        language_text = cell(values, "language")
+        if language_text:
+            row["language"] = languages.get(language_text.lower())
+            if row["language"] is None:
+                report.errors.append(
+                    RowError(
+                        line,
+                        email,
+                        _("unknown language “%(language)s” (use one of: %(languages)s)")
+                        % {
+                            "language": language_text,
+                            "languages": ", ".join(code for code, _name in settings.LANGUAGES),
+                        },
+                    )
+                )
+                continue
         rows.append(row)
     return rows, report
 
@@ -482,6 +515,7 @@ def invitation_import_csv(*, conference, actor, data):
                 name=row["name"],
                 organisation=organisations.get(row["organisation"].lower()),
                 role=row["role"],
+                language=row["language"],
                 invited_by=actor,
             )
             for row in fresh
@@ -567,9 +601,13 @@ def invitation_send_job_run(*, job_id):
                 if not batch:
                     break
                 now = timezone.now()
-                label = _expires_label(conference, _expiry(conference, now))
+                expires_at = _expiry(conference, now)
+                labels = {
+                    language: _expires_label(conference, expires_at, language)
+                    for language in {i.language for i in batch}
+                }
                 email_queue_many(
-                    messages=[_invitation_message(i, now, label) for i in batch],
+                    messages=[_invitation_message(i, now, labels[i.language]) for i in batch],
                     conference=conference,
                 )
                 # One statement for the batch: every row got the same values
@@ -805,8 +843,13 @@ def invitation_sweep(*, now=None):
                 context={
                     "invitation": invitation,
                     "accept_url": link,
-                    "expires_label": _expires_label(invitation.conference, invitation.expires_at),
+                    "expires_label": _expires_label(
+                        invitation.conference, invitation.expires_at, invitation.language
+                    ),
                 },
+                # An account's own choice wins once there is one.
+                language=(invitation.accepted_by.language if invitation.accepted_by else None)
+                or invitation.language,
                 kind="invitation_reminder",
                 dedup_key=f"invitation:{invitation.pk}:reminder",
                 conference=invitation.conference,

@@ -277,6 +277,7 @@ def invitations(request, access):
                 name=data["name"],
                 organisation=data["organisation"],
                 role=data["role"],
+                language=data["language"],
             )
         except services.InvitationError as exc:
             invite_form.add_error("email", str(exc))
@@ -310,9 +311,9 @@ def invitations_import(request, access):
 def invitations_template(request, access):
     """A sample CSV with the columns the import understands."""
     rows = [
-        "email,name,organisation,kind,country,role",
-        "hanako.sato@example.jp,Sato Hanako,Example Motors,oem,JP,delegate",
-        "a.kumar@example.in,Arjun Kumar,Example Recycling,recycler,IN,delegate",
+        "email,name,organisation,kind,country,role,language",
+        "hanako.sato@example.jp,Sato Hanako,Example Motors,oem,JP,delegate,ja",
+        "a.kumar@example.in,Arjun Kumar,Example Recycling,recycler,IN,delegate,en",
     ]
     response = HttpResponse("\n".join(rows) + "\n", content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="invitations-template.csv"'

@@ -72,6 +72,15 @@ class TestTheLink:
         assert "invitation_token" not in client.session
         assert int(client.session["_auth_user_id"]) == user.pk
 
+    def test_the_new_account_takes_the_invitation_language(self, client, invitation):
+        invitation.language = "ja"
+        invitation.save(update_fields=["language"])
+        client.get(invite_url(invitation), HTTP_ACCEPT_LANGUAGE="en")
+
+        client.post(reverse("account_signup"), signup_data(), HTTP_ACCEPT_LANGUAGE="en")
+
+        assert User.objects.get().language == "ja"
+
     def test_signup_is_closed_without_an_invitation(self, client, db):
         response = client.get(reverse("account_signup"))
         posted = client.post(reverse("account_signup"), signup_data(email="me@example.org"))

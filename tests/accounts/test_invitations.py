@@ -464,3 +464,81 @@ def test_the_sweep_restarts_a_send_job_whose_task_was_lost(
     job.refresh_from_db()
     assert job.status == Job.Status.DONE
     assert Invitation.objects.get().status == Invitation.Status.SENT
+
+
+# The invitation's language ----------------------------------------------------------
+
+
+def test_an_invitation_in_japanese_is_written_in_japanese(conference, organiser):
+    invitation = services.invitation_create(
+        conference=conference, actor=organiser, email="sato@example.jp", language="ja"
+    )
+
+    email = OutgoingEmail.objects.get(dedup_key=f"invitation:{invitation.pk}:send:1")
+    assert invitation.language == "ja"
+    assert "招待" in email.subject
+    assert "年" in email.body_text  # the expiry date, written the Japanese way
+    assert reverse("invitation", args=[invitation.token]) in email.body_text
+
+
+def test_the_csv_language_column_sets_each_invitation_language_and_refuses_unknown_ones(
+    conference, organiser
+):
+    data = csv_bytes(
+        "email,name,language",
+        "sato@example.jp,Sato,ja",
+        "tanaka@example.jp,Tanaka,日本語",
+        "lee@example.org,Lee,",
+        "kim@example.org,Kim,Klingon",
+    )
+
+    report = services.invitation_import_csv(conference=conference, actor=organiser, data=data)
+
+    languages = dict(Invitation.objects.values_list("email", "language"))
+    assert languages == {
+        "sato@example.jp": "ja",
+        "tanaka@example.jp": "ja",
+        "lee@example.org": "en",
+    }
+    assert [(e.line, e.email) for e in report.errors] == [(5, "kim@example.org")]
+    assert "unknown language" in str(report.errors[0].reason)
+
+
+def test_a_bulk_send_writes_each_invitation_in_its_own_language(
+    conference, organiser, django_capture_on_commit_callbacks
+):
+    services.invitation_import_csv(
+        conference=conference,
+        actor=organiser,
+        data=csv_bytes("email,language", "sato@example.jp,ja", "lee@example.org,en"),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_send_job_start(conference=conference, actor=organiser)
+
+    subjects = dict(OutgoingEmail.objects.values_list("recipient", "subject"))
+    assert "招待" in subjects["sato@example.jp"]
+    assert "招待" not in subjects["lee@example.org"]
+
+
+def test_the_organiser_chooses_the_language_on_the_page(client, conference, organiser):
+    client.force_login(organiser)
+    url = reverse("accounts:invitations", args=[conference.slug])
+
+    client.post(
+        url, {"invite-email": "sato@example.jp", "invite-role": "delegate", "invite-language": "ja"}
+    )
+
+    assert Invitation.objects.get(email="sato@example.jp").language == "ja"
+
+
+def test_the_downloadable_template_imports_without_a_single_error(client, conference, organiser):
+    client.force_login(organiser)
+    template = client.get(reverse("accounts:invitations_template", args=[conference.slug]))
+
+    report = services.invitation_import_csv(
+        conference=conference, actor=organiser, data=template.content
+    )
+
+    assert (report.created, report.errors) == (2, [])
+    assert Invitation.objects.get(email="hanako.sato@example.jp").language == "ja"
