@@ -11,7 +11,6 @@ import datetime
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -26,6 +25,7 @@ from conference.celery import app as celery_app
 from conference.models import Heartbeat, OutgoingEmail
 from tests.factories import HeartbeatFactory, OutgoingEmailFactory
 from tests.smtp import running_smtp_sink
+from tests.workers import celery_worker_argv
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.usefixtures("email_templates")]
 
@@ -58,21 +58,7 @@ class WorkerProcess:
 
     def _start(self, env, log):
         return subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "conference",
-                "worker",
-                "--queues=mail,default,long",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname={self.name}",
-                "--loglevel=INFO",
-            ],
+            celery_worker_argv(hostname=self.name),
             cwd=settings.BASE_DIR,
             env=env,
             stdout=log,

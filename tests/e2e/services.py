@@ -24,6 +24,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from tests.workers import celery_worker_argv
+
 HOST = "127.0.0.1"
 # The port range this suite may use; the first free one is taken.
 PORTS = range(
@@ -204,21 +206,7 @@ class Worker:
         self.name = f"e2e-{uuid.uuid4().hex[:8]}@%h"
         self.process = Process(
             "celery",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "conference",
-                "worker",
-                "--queues=mail,default,long",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname={self.name}",
-                "--loglevel=INFO",
-            ],
+            celery_worker_argv(hostname=self.name),
             {**env, "LOG_LEVEL": "INFO"},
         )
 

@@ -24,6 +24,7 @@ from django.db import connection
 
 from conference.celery import app as celery_app
 from tests.smtp import SmtpSink
+from tests.workers import celery_worker_argv
 
 WAIT_SECONDS = 45
 
@@ -267,25 +268,13 @@ class Worker:
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "conference.settings",
         }
-        if sending_timeout is None:
-            command = [sys.executable, "-m", "celery"]
-        else:
+        command = None
+        if sending_timeout is not None:
             command = [sys.executable, "-c", _WORKER_WITH_SENDING_TIMEOUT]
             env["T"] = str(sending_timeout)
         self.logfile = LogFile("reliability-worker-")
         self.process = subprocess.Popen(
-            [
-                *command,
-                "-A",
-                "conference",
-                "worker",
-                "--queues=mail,default,long",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-            ],
+            celery_worker_argv(program=command),
             cwd=settings.BASE_DIR,
             env=env,
             stdout=self.logfile.file,
