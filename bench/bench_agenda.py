@@ -30,12 +30,16 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the repository root for `bench.*`
+    sys.path.insert(0, str(ROOT))
+
+from bench.serving import server_env, server_stop  # noqa: E402
+
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results" / "agenda.json"
 SLUG = "bcmec"
@@ -217,20 +221,14 @@ def main():
     conn_max_age = os.getenv("BENCH_CONN_MAX_AGE", "60")
     port = free_port()
     static_root = tempfile.mkdtemp(prefix="bench-agenda-static-")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": f"bench-agenda-{uuid.uuid4().hex[:8]}",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": static_root,
-        "DB_CONN_MAX_AGE": conn_max_age,
-        "LOG_LEVEL": "WARNING",
-        "SITE_ROOT": f"http://127.0.0.1:{port}",
-    }
+    env = server_env(
+        name="agenda",
+        database_url=database_url,
+        redis_url=redis_url,
+        port=port,
+        static_root=static_root,
+        conn_max_age=conn_max_age,
+    )
     server = None
     try:
         log(f"database {database_url}, cache {redis_url}")
@@ -279,12 +277,7 @@ def main():
         )
         baseline["url"] = BASELINE_PATH
     finally:
-        if server is not None:
-            try:
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(server.pid, signal.SIGKILL)
+        server_stop(server)
         shutil.rmtree(static_root, ignore_errors=True)
         if os.getenv("BENCH_KEEP_DB") != "1":
             try:

@@ -59,6 +59,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the repository root for `bench.*`
+    sys.path.insert(0, str(ROOT))
+
+from bench.serving import server_env, server_stop  # noqa: E402
+
 PYTHON = sys.executable
 RESULTS = Path(os.getenv("BENCH_B2B_RESULTS") or ROOT / "bench" / "results" / "b2b.json")
 SLUG = "bcmec"
@@ -473,19 +478,13 @@ def main():
     port = int(os.getenv("BENCH_PORT") or 0) or free_port()
     static_root = tempfile.mkdtemp(prefix="bench-b2b-static-")
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "conference.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": f"bench-b2b-{uuid.uuid4().hex[:8]}",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": static_root,
-        "DB_CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-        "SITE_ROOT": f"http://127.0.0.1:{port}",
+        **server_env(
+            name="b2b",
+            database_url=database_url,
+            redis_url=redis_url,
+            port=port,
+            static_root=static_root,
+        ),
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]),
     }
     os.environ.update(env)
@@ -553,12 +552,7 @@ def main():
             OutgoingEmail.objects.filter(pk__gt=first_email).values_list("pk", flat=True)
         )
     finally:
-        if server is not None:
-            try:
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(server.pid, signal.SIGKILL)
+        server_stop(server)
         shutil.rmtree(static_root, ignore_errors=True)
         removed = purge_queued_deliveries(redis_url, email_ids) if email_ids else 0
         if fresh and os.getenv("BENCH_KEEP_DB") != "1":

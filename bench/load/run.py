@@ -51,7 +51,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,6 +74,7 @@ from bench.bench_b2b import (  # noqa: E402
     run,
     wait_for_quiet,
 )
+from bench.serving import server_env, server_stop  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "load.json"
 DEADLINE_SECONDS = 20 * 60
@@ -290,21 +290,13 @@ def main(argv=None):
     workers = int(os.getenv("BENCH_WORKERS") or 2 * (os.cpu_count() or 1))
     port = free_port()
     static_root = tempfile.mkdtemp(prefix="bench-load-static-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "conference.settings",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CACHE_KEY_PREFIX": f"bench-load-{uuid.uuid4().hex[:8]}",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex * 2,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": static_root,
-        "DB_CONN_MAX_AGE": "60",
-        "LOG_LEVEL": "WARNING",
-        "SITE_ROOT": f"http://127.0.0.1:{port}",
-    }
+    env = server_env(
+        name="load",
+        database_url=database_url,
+        redis_url=redis_url,
+        port=port,
+        static_root=static_root,
+    )
     os.environ.update(env)
     server = None
     email_ids = set()
@@ -352,12 +344,7 @@ def main(argv=None):
             OutgoingEmail.objects.filter(pk__gt=first_email or 0).values_list("pk", flat=True)
         )
     finally:
-        if server is not None:
-            try:
-                os.killpg(server.pid, signal.SIGTERM)
-                server.wait(timeout=30)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(server.pid, signal.SIGKILL)
+        server_stop(server)
         shutil.rmtree(static_root, ignore_errors=True)
         if email_ids:
             log(f"removed {purge_queued_deliveries(redis_url, email_ids)} queued deliveries")
