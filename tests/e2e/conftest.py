@@ -15,29 +15,20 @@ Stable names others build on: `e2e_server` (has `.url`), `browser`, `page`,
 `e2e_checkin`, `e2e_security`, `e2e_delegate`.
 """
 
-import os
 import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from conference.models import Role
+from tests.browser import running_chromium
 from tests.e2e import personas, services
 from tests.factories import ConferenceFactory
 from tests.smtp import running_smtp_sink
 
-CHROMIUM = os.getenv("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    # Containers often have a small /dev/shm, which crashes renderers.
-    "--disable-dev-shm-usage",
-]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TIMEOUT_MS = 15_000
 MAIL_WAIT_SECONDS = 30
@@ -129,26 +120,8 @@ def _e2e_settings(_test_settings, transactional_db, settings, e2e_server, e2e_ma
 
 @pytest.fixture(scope="package")
 def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: `apt-get install chromium` "
-            "(or set E2E_CHROMIUM to its path).",
-            pytrace=False,
-        )
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # made by tests and fixtures between browser steps are still synchronous.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with running_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

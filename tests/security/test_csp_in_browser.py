@@ -15,13 +15,11 @@ from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.db import connections
 from django.test import Client
 from django.test.testcases import LiveServerThread
-from playwright.sync_api import sync_playwright
 
 from sessions_app.services import schedule_publish
+from tests.browser import running_chromium
 from tests.factories import SessionFactory
 
-CHROMIUM = os.getenv("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"]
 # Any free port unless one is named (a fixed port collides with a parallel run).
 PORT = int(os.getenv("SECURITY_LIVE_PORT", "0"))
 
@@ -54,16 +52,8 @@ def live_url():
 
 @pytest.fixture
 def chromium():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}", pytrace=False)
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with running_chromium() as browser:
+        yield browser
 
 
 def visit(browser, base_url, user, paths):
