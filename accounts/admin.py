@@ -36,6 +36,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["conference", "status", "role"]
     search_fields = ["email", "name"]
     raw_id_fields = ["organisation", "invited_by", "accepted_by"]
+    readonly_fields = ["send_count"]
 
 
 @admin.register(Registration)

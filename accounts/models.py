@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from conference.db import CounterFieldsMixin
 from conference.models import Conference, Organisation, OrganisationKind
 
 
@@ -109,7 +110,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.given_name or self.email
 
 
-class Invitation(models.Model):
+class Invitation(CounterFieldsMixin, models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
@@ -179,6 +180,9 @@ class Invitation(models.Model):
     # Times the invitation email was queued (first send and resends): part of
     # each email's dedup key, so a resend is a new message and a retry is not.
     send_count = models.PositiveSmallIntegerField(_("emails sent"), default=0)
+
+    # Raised by the send services under the invitation's lock (or with F()).
+    counter_fields = ("send_count",)
 
     class Meta:
         ordering = ["-created_at"]

@@ -33,7 +33,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from accounts.models import Invitation, Registration
+from accounts.models import Invitation, Registration, User
 from conference.models import (
     Conference,
     ConferenceRole,
@@ -139,7 +139,10 @@ SEND_FIELDS = ["status", "sent_at", "expires_at", "send_count"]
 
 
 def _lock_conference(conference):
-    return Conference.objects.select_for_update().get(pk=conference.pk)
+    # NO KEY UPDATE: it serialises the conference's lockers without blocking
+    # the key-share checks of every row written that refers to the conference
+    # (audit entries, emails), which would deadlock with row locks held there.
+    return Conference.objects.select_for_update(no_key=True).get(pk=conference.pk)
 
 
 def _taken_emails(conference, emails):
@@ -678,7 +681,7 @@ def invitation_resend(*, invitation, actor):
     try:
         with transaction.atomic():
             invitation = (
-                Invitation.objects.select_for_update()
+                Invitation.objects.select_for_update(of=("self",))
                 .select_related("conference")
                 .get(pk=invitation.pk)
             )
@@ -738,7 +741,7 @@ def invitation_open(*, invitation):
 def invitation_lock_usable(*, token):
     """The invitation of `token`, locked, if it can still be accepted; else None."""
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("conference")
         .filter(token=token)
         .first()
@@ -746,6 +749,42 @@ def invitation_lock_usable(*, token):
     if invitation is None or not invitation.is_usable():
         return None
     return invitation
+
+
+def email_address_release(*, email):
+    """
+    Free `email` for the person whom an invitation to it proves to own it:
+    other accounts' unverified copies of it are deleted, and an account that
+    logs in with it without having verified it goes back to an address it
+    did verify. An account that holds it (selectors.email_address_is_held)
+    keeps it. Call under the invitation's lock, in the sign-up's transaction.
+    """
+    EmailAddress.objects.filter(email__iexact=email, verified=False).delete()
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+    squatters = (
+        User.objects.filter(email__iexact=email)
+        .filter(Exists(verified))
+        .exclude(Exists(verified.filter(email__iexact=email)))
+    )
+    for user in squatters:
+        other_login = User.objects.filter(email__iexact=OuterRef("email")).exclude(pk=user.pk)
+        fallback = (
+            user.emailaddress_set.filter(verified=True)
+            .exclude(Exists(other_login))
+            .order_by("-primary", "pk")
+            .first()
+        )
+        if fallback is None:
+            continue
+        EmailAddress.objects.filter(user=user).exclude(pk=fallback.pk).update(primary=False)
+        EmailAddress.objects.filter(pk=fallback.pk).update(primary=True)
+        User.objects.filter(pk=user.pk).update(email=fallback.email.lower())
+        audit_record(
+            actor=None,
+            action="user.email_released",
+            obj=user,
+            summary=f"{email} went to its invitee; the account logs in with {fallback.email}",
+        )
 
 
 def invitation_accept(*, token, user):
@@ -824,7 +863,7 @@ def invitation_sweep(*, now=None):
     for invitation_id in list(due):
         with transaction.atomic():
             invitation = (
-                Invitation.objects.select_for_update(skip_locked=True)
+                Invitation.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("conference")
                 .filter(pk=invitation_id, reminded_at__isnull=True)
                 .first()
@@ -981,7 +1020,7 @@ def _promote_waitlisted(conference, actor, seats):
     if seats <= 0 or not conference.promote_from_waitlist:
         return []
     promoted = list(
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("user", "conference")
         .filter(conference=conference, status=Registration.Status.WAITLISTED)
         .order_by("status_changed_at", "pk")[:seats]
@@ -1082,8 +1121,10 @@ def registration_update(
     once the organisers have locked registration details.
     """
     with transaction.atomic():
+        # The registration row alone: locking the joined conference too would
+        # take it after the registration, the reverse of registration_transition.
         registration = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("conference", "user")
             .get(pk=registration.pk)
         )
@@ -1128,7 +1169,7 @@ def registration_transition(*, registration, to, actor, by_delegate=False):
     with transaction.atomic():
         conference = _lock_conference(registration.conference)
         registration = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("user", "conference")
             .get(pk=registration.pk)
         )
@@ -1201,7 +1242,7 @@ def registration_request_deletion(*, registration, actor):
     """
     with transaction.atomic():
         registration = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("user", "conference")
             .get(pk=registration.pk)
         )

@@ -52,6 +52,7 @@ class MeetingAdmin(admin.ModelAdmin):
     list_display = ["pk", "conference", "slot", "table", "status", "locked"]
     list_filter = ["conference", "status", "locked"]
     raw_id_fields = ["request", "slot", "table", "created_by"]
+    readonly_fields = ["sequence"]
     inlines = [MeetingSeatInline]
 
 

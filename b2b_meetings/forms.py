@@ -4,7 +4,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from b2b_meetings.models import MeetingFeedback, MeetingRequest
+from b2b_meetings.models import MeetingFeedback, MeetingRequest, MeetingSlot
 from b2b_meetings.rules import kind_rule_choices
 from b2b_meetings.services import B2B_SETTINGS_FIELDS
 from conference.forms import BootstrapMixin
@@ -39,6 +39,18 @@ class MeetingRequestForm(BootstrapMixin, forms.Form):
         coerce=int,
         initial=MeetingRequest.Priority.NORMAL,
     )
+
+
+class AvailabilityForm(forms.Form):
+    """The conference's slots a delegate ticks as unavailable (none ticked: available in all)."""
+
+    unavailable = forms.ModelMultipleChoiceField(
+        queryset=MeetingSlot.objects.none(), required=False
+    )
+
+    def __init__(self, *args, conference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unavailable"].queryset = MeetingSlot.objects.filter(conference=conference)
 
 
 class DeclineForm(BootstrapMixin, forms.Form):

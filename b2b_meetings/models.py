@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
-from conference.db import PostgresExclusionConstraint
+from conference.db import CounterFieldsMixin, PostgresExclusionConstraint
 from conference.models import Conference, Organisation, Room
 from sessions_app.models import Session
 
@@ -192,7 +192,7 @@ class MeetingRequest(models.Model):
         return f"{self.requester} → {target} ({self.get_status_display()})"
 
 
-class Meeting(models.Model):
+class Meeting(CounterFieldsMixin, models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Scheduled")
         CANCELLED = "cancelled", _("Cancelled")
@@ -230,6 +230,9 @@ class Meeting(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+
+    # Raised by every move and cancellation, under the meeting's lock.
+    counter_fields = ("sequence",)
 
     class Meta:
         ordering = ["slot__starts_at", "table__label"]

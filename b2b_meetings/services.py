@@ -13,7 +13,11 @@ the meeting cap) and the insert one step; the slot lock does the same for
 picking a free table. Under that the database has the last word: the partial
 unique constraints on seats (registration, slot) and on meetings (table,
 slot). A booking that loses a race raises `BookingError` with a message for
-the user, never a 500.
+the user, never a 500; a change to a meeting that someone else changed first
+raises `MeetingChanged`.
+
+A lock query reads the locked rows alone (no joined relations: see
+`_lock_meeting`); their relations are read once the lock is held.
 
 Emails go through the outbox (`conference.services.email_queue`, or
 `email_queue_many` for a meeting's participants: one insert, one delivery
@@ -61,8 +65,19 @@ class BookingError(B2BError):
     """A booking that cannot be made; the message is for the user."""
 
 
+class MeetingChanged(B2BError):
+    """
+    The meeting was moved (or removed) by someone else after the person
+    asking saw it; views answer 409 with the message.
+    """
+
+
 def just_taken():
     return _("That slot was just taken. Please choose another.")
+
+
+def meeting_just_changed():
+    return _("This meeting just changed. Reload the page and try again.")
 
 
 def _organisation_recipients(request):
@@ -88,14 +103,22 @@ def request_recipients(request):
 # Locks and checks ------------------------------------------------------------------
 
 
+def registrations_lock(*, conference, ids):
+    """
+    Lock the registrations of `ids` at `conference` in primary-key order, then
+    read them with their users and organisations. The lock query reads the
+    registration rows alone: with the organisation joined, a delegate's change
+    of organisation committed while this waited for the lock would come back
+    as no organisation at all (see `_lock_meeting`).
+    """
+    registrations = Registration.objects.filter(pk__in=ids, conference=conference).order_by("pk")
+    list(registrations.select_for_update(no_key=True).values_list("pk", flat=True))
+    return list(registrations.select_related("user", "organisation"))
+
+
 def _lock_people(conference, ids):
     """Lock the registrations of `ids` in primary-key order and return them."""
-    people = list(
-        Registration.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk__in=ids, conference=conference)
-        .select_related("user", "organisation")
-        .order_by("pk")
-    )
+    people = registrations_lock(conference=conference, ids=ids)
     if len(people) != len(ids) or any(not p.is_approved for p in people):
         raise BookingError(_("Only approved delegates of this conference can meet."))
     return people
@@ -494,16 +517,41 @@ def _create_in_transaction(
     return meeting
 
 
-def _lock_meeting(meeting):
-    """Lock a meeting (after its request, per the lock order) and return it fresh."""
+def _lock_meeting(meeting, *, seen_sequence=None):
+    """
+    Lock a meeting (after its request, per the lock order) and return it
+    fresh, with its conference, slot, table and request.
+
+    The lock query reads the meeting row alone, then the relations are read
+    under the lock. Locking with the slot and table joined does not work
+    under READ COMMITTED: once a competing move commits, PostgreSQL re-checks
+    the join with the new meeting row against the old slot and table rows,
+    and the meeting drops out of the result.
+
+    A meeting that is gone raises MeetingChanged, as does an active one
+    whose SEQUENCE is no longer `seen_sequence` (when given): it was moved
+    after the person asking saw it, so of parallel changes made from the same
+    page the first wins and the others are refused. A meeting cancelled
+    since is left to the caller's own, clearer refusal.
+    """
     if meeting.request_id:
         MeetingRequest.objects.select_for_update(no_key=True).filter(pk=meeting.request_id).first()
-    locked = (
-        Meeting.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("conference", "slot", "table__room", "request")
-        .get(pk=meeting.pk)
+    current = (
+        Meeting.objects.select_for_update(no_key=True)
+        .filter(pk=meeting.pk)
+        .order_by()  # the default ordering would join the slot and table
+        .values_list("sequence", "status")
+        .first()
     )
-    return locked
+    if current is None:
+        raise MeetingChanged(meeting_just_changed())
+    sequence, status = current
+    moved = seen_sequence is not None and sequence != seen_sequence
+    if moved and status == Meeting.Status.ACTIVE:
+        raise MeetingChanged(meeting_just_changed())
+    return Meeting.objects.select_related("conference", "slot", "table__room", "request").get(
+        pk=meeting.pk
+    )
 
 
 def _move(*, meeting, slot, table, actor, enforce_availability, template):
@@ -543,16 +591,17 @@ def _move(*, meeting, slot, table, actor, enforce_availability, template):
     return meeting
 
 
-def meeting_move(*, meeting, slot, table=None, actor):
+def meeting_move(*, meeting, slot, table=None, actor, seen_sequence=None):
     """
     Organisers: move a meeting to another slot and/or table. The meeting keeps
     its calendar UID and its SEQUENCE grows; both participants get the
     updated invitation. Locks, checks and races as `meeting_create`; the
     participants' unavailability and sessions are the organiser's call
-    (shown as warnings before saving).
+    (shown as warnings before saving). A meeting moved since the organiser
+    saw it at `seen_sequence` raises MeetingChanged.
     """
     with transaction.atomic():
-        meeting = _lock_meeting(meeting)
+        meeting = _lock_meeting(meeting, seen_sequence=seen_sequence)
         return _move(
             meeting=meeting,
             slot=slot,
@@ -563,16 +612,17 @@ def meeting_move(*, meeting, slot, table=None, actor):
         )
 
 
-def meeting_reschedule(*, meeting, registration, slot):
+def meeting_reschedule(*, meeting, registration, slot, seen_sequence=None):
     """
     A participant moves the meeting to another slot both sides have free, in
     one step: the old time is released only if the new one can be booked.
     A table is assigned automatically. Locked meetings (fixed by the
     organisers) and meetings that have started cannot be rescheduled by
-    participants.
+    participants. A meeting moved since the participant saw it at
+    `seen_sequence` raises MeetingChanged.
     """
     with transaction.atomic():
-        meeting = _lock_meeting(meeting)
+        meeting = _lock_meeting(meeting, seen_sequence=seen_sequence)
         if not meeting.seats.filter(registration=registration).exists():
             raise B2BError(_("You are not in this meeting."))
         if meeting.locked:
@@ -589,15 +639,16 @@ def meeting_reschedule(*, meeting, registration, slot):
         )
 
 
-def meeting_cancel(*, meeting, actor, registration=None, reason=""):
+def meeting_cancel(*, meeting, actor, registration=None, reason="", seen_sequence=None):
     """
     Cancel a meeting: by a participant (`registration`) or an organiser. The
     seats are released in the same transaction, the request (if any) is
     marked cancelled, SEQUENCE grows and every participant other than the
-    one cancelling gets an ICS CANCEL.
+    one cancelling gets an ICS CANCEL. A meeting moved since it was seen at
+    `seen_sequence` raises MeetingChanged.
     """
     with transaction.atomic():
-        meeting = _lock_meeting(meeting)
+        meeting = _lock_meeting(meeting, seen_sequence=seen_sequence)
         participants = _meeting_participants(meeting)
         if registration is not None and registration.pk not in {p.pk for p in participants}:
             raise B2BError(_("You are not in this meeting."))
@@ -635,7 +686,10 @@ def meeting_cancel(*, meeting, actor, registration=None, reason=""):
 
 
 def meeting_lock(*, meeting, locked, actor):
-    """Organisers fix a meeting in place (participants can no longer move it)."""
+    """
+    Organisers fix a meeting in place (participants can no longer move it),
+    wherever it is now. A meeting that is gone raises MeetingChanged.
+    """
     with transaction.atomic():
         meeting = _lock_meeting(meeting)
         if meeting.locked != locked:
@@ -672,11 +726,7 @@ def request_create(
     if (target_registration is None) == (target_organisation is None):
         raise B2BError(_("Choose one delegate or one organisation."))
     with transaction.atomic():
-        requester = (
-            Registration.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("user", "organisation")
-            .get(pk=requester.pk)
-        )
+        (requester,) = registrations_lock(conference=requester.conference_id, ids=[requester.pk])
         if requester.conference_id != conference.pk or not requester.is_approved:
             raise B2BError(_("Only approved delegates can request meetings."))
         if target_registration is not None:
@@ -1084,7 +1134,7 @@ def slots_generate(*, conference, actor):
     """
     length = datetime.timedelta(minutes=conference.b2b_slot_minutes)
     with transaction.atomic():
-        Conference.objects.select_for_update().filter(pk=conference.pk).first()
+        Conference.objects.select_for_update(no_key=True).filter(pk=conference.pk).first()
         blocks = Session.objects.filter(
             conference=conference, kind=Session.Kind.B2B_BLOCK, is_cancelled=False
         ).order_by("starts_at")
@@ -1144,7 +1194,7 @@ def tables_create(*, conference, room, labels, seats=4, actor):
         raise B2BError(_("That room belongs to another conference."))
     labels = [label.strip() for label in labels if label.strip()]
     with transaction.atomic():
-        Conference.objects.select_for_update().filter(pk=conference.pk).first()
+        Conference.objects.select_for_update(no_key=True).filter(pk=conference.pk).first()
         taken = set(
             Table.objects.filter(conference=conference, label__in=labels).values_list(
                 "label", flat=True

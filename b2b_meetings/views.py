@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_countries import countries as country_names
+from django_htmx.http import HttpResponseClientRefresh
 
 from b2b_meetings import selectors, services
 from b2b_meetings.forms import (
+    AvailabilityForm,
     B2BSettingsForm,
     CancelForm,
     DeclineForm,
@@ -34,6 +36,7 @@ from b2b_meetings.forms import (
 )
 from b2b_meetings.models import Meeting, MeetingFeedback, MeetingRequest, MeetingSlot, Table
 from b2b_meetings.rules import is_request_recipient
+from conference.forms import parse_id
 from conference.models import Role
 from conference.permissions import DELEGATE, conference_view
 from sessions_app.models import Session
@@ -52,6 +55,21 @@ def _by_day(items, when=lambda item: item.starts_at):
 def _conflict(request, template, context):
     """Re-render a form page after a refused action: 409 tells scripts it was a clash."""
     return render(request, template, context, status=409)
+
+
+def _meeting_changed(request, access, meeting_id, exc):
+    """
+    A change refused because someone else changed the meeting first (409).
+    A plain post gets the meeting's page as it is now, with the message; an
+    htmx request is told to reload the page, which then shows the message.
+    """
+    messages.error(request, str(exc))
+    if request.htmx:
+        response = HttpResponseClientRefresh()
+        response.status_code = 409
+        return response
+    item = _get_meeting(access, meeting_id)
+    return render(request, "b2b_meetings/meeting.html", _meeting_context(access, item), status=409)
 
 
 # Directory -----------------------------------------------------------------------
@@ -231,10 +249,7 @@ def _request_page(request, access, meeting_request):
 
 def _posted_slot_id(request):
     """The slot id named in the POST, or None."""
-    value = request.POST.get("slot", "")
-    # isdigit() alone lets "²" through, which int() refuses; more than 18
-    # digits would overflow the database's bigint (a 500, not a 400).
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+    return parse_id(request.POST.get("slot"))
 
 
 def _posted_slot(request, conference):
@@ -335,18 +350,25 @@ def request_withdraw(request, access, request_id):
 def availability(request, access):
     me = access.registration
     conference = access.conference
+    status = 200
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("unavailable") if v.isdigit()]
-        services.availability_set(registration=me, unavailable_slot_ids=ids)
-        messages.success(request, _("Your availability has been saved."))
-        return redirect("b2b_meetings:availability", conference.slug)
+        form = AvailabilityForm(request.POST, conference=conference)
+        if form.is_valid():
+            slots = form.cleaned_data["unavailable"]
+            services.availability_set(registration=me, unavailable_slot_ids=[s.pk for s in slots])
+            messages.success(request, _("Your availability has been saved."))
+            return redirect("b2b_meetings:availability", conference.slug)
+        # Only a tampered form names a slot that is not one of the conference's.
+        for error in form.errors["unavailable"]:
+            messages.error(request, error)
+        status = 400
     states = selectors.slot_states(conference=conference, registrations=[me])
     context = {
         "conference": conference,
         "days": _by_day(states, when=lambda s: s.slot.starts_at),
         "time_zone": conference.time_zone,
     }
-    return render(request, "b2b_meetings/availability.html", context)
+    return render(request, "b2b_meetings/availability.html", context, status=status)
 
 
 # Meetings ------------------------------------------------------------------------
@@ -429,8 +451,13 @@ def meeting_reschedule(request, access, meeting_id):
         if slot is not None:
             try:
                 services.meeting_reschedule(
-                    meeting=item, registration=access.registration, slot=slot
+                    meeting=item,
+                    registration=access.registration,
+                    slot=slot,
+                    seen_sequence=item.sequence,
                 )
+            except services.MeetingChanged as exc:
+                return _meeting_changed(request, access, meeting_id, exc)
             except services.B2BError as exc:
                 context.update(error=str(exc), slot_days=_by_day(slots))
                 return _conflict(request, "b2b_meetings/meeting_reschedule.html", context)
@@ -454,7 +481,10 @@ def meeting_cancel(request, access, meeting_id):
             actor=request.user,
             registration=me if seated else None,
             reason=form.cleaned_data.get("reason", ""),
+            seen_sequence=item.sequence,
         )
+    except services.MeetingChanged as exc:
+        return _meeting_changed(request, access, meeting_id, exc)
     except services.B2BError as exc:
         messages.error(request, str(exc))
     else:
@@ -591,8 +621,14 @@ def manage_meeting_move(request, access, meeting_id):
         if request.method == "POST" and not errors and (not warnings or data["confirm"]):
             try:
                 services.meeting_move(
-                    meeting=item, slot=data["slot"], table=data["table"], actor=request.user
+                    meeting=item,
+                    slot=data["slot"],
+                    table=data["table"],
+                    actor=request.user,
+                    seen_sequence=item.sequence,
                 )
+            except services.MeetingChanged as exc:
+                return _meeting_changed(request, access, meeting_id, exc)
             except services.B2BError as exc:
                 errors = [str(exc)]
             else:
@@ -617,7 +653,10 @@ def manage_meeting_move(request, access, meeting_id):
 def manage_meeting_lock(request, access, meeting_id):
     item = _get_meeting(access, meeting_id)
     locked = request.POST.get("locked") == "1"
-    services.meeting_lock(meeting=item, locked=locked, actor=request.user)
+    try:
+        services.meeting_lock(meeting=item, locked=locked, actor=request.user)
+    except services.MeetingChanged as exc:
+        return _meeting_changed(request, access, meeting_id, exc)
     messages.success(
         request,
         _("Meeting locked: participants can no longer move it.")

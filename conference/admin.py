@@ -51,7 +51,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     list_display = ["created_at", "recipient", "subject", "kind", "status", "attempts"]
     list_filter = ["status", "kind", "conference"]
     search_fields = ["recipient", "subject", "dedup_key"]
-    readonly_fields = ["dedup_key", "created_at", "updated_at", "sent_at"]
+    readonly_fields = ["dedup_key", "created_at", "updated_at", "sent_at", "attempts"]
     raw_id_fields = ["user"]
 
 
@@ -72,6 +72,7 @@ class AuditLogAdmin(admin.ModelAdmin):
 class JobAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "status", "done", "total"]
     list_filter = ["kind", "status"]
+    readonly_fields = ["done", "total"]
 
 
 admin.site.register(Heartbeat)

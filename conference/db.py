@@ -3,6 +3,33 @@
 from django.contrib.postgres.constraints import ExclusionConstraint
 
 
+class CounterFieldsMixin:
+    """
+    For a model with counters that its services keep with F() expressions or
+    under the lock their invariant needs (seats taken, calendar SEQUENCE,
+    attempts, progress): a save of the whole row (a ModelForm, the admin, a
+    plain `save()`) writes every field except those in `counter_fields`.
+    Such a save writes back what it read, perhaps long before: a counter
+    raised since by someone else would be lowered again (a lost update). A
+    service that sets a counter names it in `update_fields`.
+    """
+
+    counter_fields = ()
+
+    def save(self, **kwargs):
+        whole_row = kwargs.get("update_fields") is None and not kwargs.get("force_insert")
+        if whole_row and self.pk is not None and not self._state.adding:
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key
+                and field.name not in self.counter_fields
+                and field.attname not in deferred
+            ]
+        super().save(**kwargs)
+
+
 class PostgresExclusionConstraint(ExclusionConstraint):
     """
     An exclusion constraint that exists on PostgreSQL and is skipped on the

@@ -3,6 +3,35 @@ from django.utils.translation import gettext_lazy as _
 
 from conference.models import OutgoingEmail
 
+# PostgreSQL's bigint, the type of every id: a larger number names no row.
+ID_MAX = 2**63 - 1
+
+
+class IdField(forms.IntegerField):
+    """A row id: a positive integer within bigint, in ASCII digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=ID_MAX, **kwargs)
+
+    def to_python(self, value):
+        # int() reads the digits of every script ("١" is 1); no id is written so.
+        if isinstance(value, str) and not value.isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+def parse_id(value):
+    """
+    `value`, as read from a query string or a form, as a row id; None if it is
+    not one. Parse ids with this (or an IdField), never str.isdigit(): "²"
+    passes isdigit() and fails int(), and a number past bigint passes both
+    and then fails in the database.
+    """
+    try:
+        return IdField().clean(value)
+    except forms.ValidationError:
+        return None
+
 
 class BootstrapMixin:
     """Give every widget the Bootstrap class it needs (no template hacks)."""

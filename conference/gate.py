@@ -70,13 +70,12 @@ def checkin_record(*, conference, actor, badge_code=None, registration_id=None):
         return CheckinResult(Outcome.UNKNOWN)
 
     with transaction.atomic():
-        registration = (
-            registrations.select_for_update(of=("self",))
-            .select_related("user", "organisation")
-            .first()
-        )
-        if registration is None:
+        # The row alone, then its relations under the lock: a lock query with
+        # the organisation joined would lose one changed while it waited.
+        locked = registrations.select_for_update().values_list("pk", flat=True).first()
+        if locked is None:
             return CheckinResult(Outcome.UNKNOWN)
+        registration = Registration.objects.select_related("user", "organisation").get(pk=locked)
         if registration.checked_in_at is not None:
             return CheckinResult(Outcome.ALREADY, registration)
         if not registration.is_approved:

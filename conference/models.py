@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from conference.db import CounterFieldsMixin
+
 
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
@@ -219,7 +221,7 @@ class ConferenceRole(models.Model):
         return f"{self.user} – {self.get_role_display()} @ {self.conference}"
 
 
-class OutgoingEmail(models.Model):
+class OutgoingEmail(CounterFieldsMixin, models.Model):
     """
     The outbox. Every email is a row first, written in the transaction that
     caused it; the delivery task sends it afterwards and records the outcome.
@@ -265,6 +267,9 @@ class OutgoingEmail(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Raised by the delivery task as it claims the row (locked, or with F()).
+    counter_fields = ("attempts",)
 
     class Meta:
         ordering = ["-created_at"]
@@ -327,7 +332,7 @@ class AuditLog(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
 
 
-class Job(models.Model):
+class Job(CounterFieldsMixin, models.Model):
     """A long background job (bulk send, scheduler, large export) and its progress."""
 
     class Status(models.TextChoices):
@@ -357,6 +362,10 @@ class Job(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Progress, raised by the running job (with F(): a redelivered task may
+    # run beside the first).
+    counter_fields = ("done", "total")
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
+from conference.db import CounterFieldsMixin
 from conference.models import Conference, Room
 
 
@@ -27,7 +28,7 @@ class Track(models.Model):
         return self.name
 
 
-class Session(models.Model):
+class Session(CounterFieldsMixin, models.Model):
     """
     A slot on the agenda. These rows are the organisers' working copy; the
     public agenda shows the last `ScheduleRelease`.
@@ -58,7 +59,8 @@ class Session(models.Model):
     )
     signup_required = models.BooleanField(_("sign-up required"), default=False)
     # Confirmed sign-ups, kept by the sign-up service with a conditional
-    # UPDATE; the check constraint makes overbooking impossible.
+    # UPDATE; the check constraint refuses a count above the capacity. It
+    # cannot see a count written back too low, hence `counter_fields`.
     taken = models.PositiveIntegerField(_("confirmed sign-ups"), default=0)
     published = models.BooleanField(
         _("published"),
@@ -70,6 +72,10 @@ class Session(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Never written by a save of the whole row (the organisers' form, the
+    # admin): only by the sign-up and publish services, under their locks.
+    counter_fields = ("taken", "sequence")
 
     class Meta:
         ordering = ["starts_at", "room__position", "title"]

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 
 from b2b_meetings.models import MeetingSeat
 from b2b_meetings.selectors import meeting_list_for_registration
+from conference.forms import parse_id
 from sessions_app.models import ScheduleRelease, Session, SessionSignup, SessionSpeaker
 
 # Kinds a delegate can sign up for (breaks and B2B blocks are not attended by sign-up).
@@ -99,10 +100,9 @@ class AgendaFilters:
 
     @classmethod
     def from_query(cls, params):
-        track = params.get("track", "")
         kind = params.get("kind", "")
         return cls(
-            track=int(track) if track.isdigit() else None,
+            track=parse_id(params.get("track")),
             kind=kind if kind in Session.Kind.values else "",
             q=" ".join(params.get("q", "").split())[:100],
         )

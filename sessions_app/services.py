@@ -30,6 +30,10 @@ class SignupError(AgendaError):
     pass
 
 
+class CapacityError(AgendaError):
+    """A capacity below the confirmed sign-ups; the message is for the form's field."""
+
+
 def _email(**kwargs):
     """`email_queue` with times shown in the conference's zone, wherever it runs."""
     with timezone.override(kwargs["conference"].tz):
@@ -44,14 +48,16 @@ def schedule_publish(*, conference, actor):
     Publish the working copy of the agenda as a new release.
 
     One transaction; the conference row is locked so two publishes get
-    consecutive numbers. Every session that changed since the last release
-    gets a higher ICS SEQUENCE (sessions taken off the agenda stay in the
-    snapshot as cancelled). Every delegate with a live sign-up to a session
-    that moved, changed room or title, was cancelled or taken off gets one
-    email listing what changed for them (dedup key per release and person).
+    consecutive numbers (NO KEY UPDATE: rows that refer to the conference,
+    such as emails, can still be written meanwhile). Every session that
+    changed since the last release gets a higher ICS SEQUENCE (sessions taken
+    off the agenda stay in the snapshot as cancelled). Every delegate with a
+    live sign-up to a session that moved, changed room or title, was
+    cancelled or taken off gets one email listing what changed for them
+    (dedup key per release and person).
     """
     with transaction.atomic():
-        Conference.objects.select_for_update().get(pk=conference.pk)
+        Conference.objects.select_for_update(no_key=True).get(pk=conference.pk)
         previous = selectors.release_latest(conference=conference)
         snapshot, sessions = selectors.working_snapshot(conference=conference, previous=previous)
         changes = selectors.release_diff(previous.snapshot if previous else [], snapshot)
@@ -144,12 +150,29 @@ def _localise_change(change, tz):
 def session_save(*, form, speakers, actor):
     """
     Save a session from the organisers' form with its speaker roles (a
-    formset) in one transaction. The capacity can't go below the confirmed
-    sign-ups (the form checks; the database's check constraint is the last
-    word). Changes reach delegates only when the agenda is published.
+    formset) in one transaction. An edit locks the session row, as a sign-up
+    does, and checks the capacity against the confirmed sign-ups as they are
+    now, not as the form read them: a capacity below them raises
+    CapacityError and saves nothing. The row is written without its sign-up
+    counter and SEQUENCE (`Session.counter_fields`), so sign-ups made while
+    the form was open are kept. Changes reach delegates only when the agenda
+    is published.
     """
     with transaction.atomic():
         created = form.instance.pk is None
+        if not created:
+            taken = (
+                Session.objects.select_for_update()
+                .filter(pk=form.instance.pk)
+                .values_list("taken", flat=True)
+                .get()
+            )
+            capacity = form.cleaned_data.get("capacity")
+            if capacity is not None and capacity < taken:
+                raise CapacityError(
+                    _("%(taken)s people are already confirmed; the capacity can't be lower.")
+                    % {"taken": taken}
+                )
         session = form.save()
         speakers.instance = session
         speakers.save()

@@ -506,10 +506,15 @@ def session_edit(request, access, session_id=None):
         request.POST or None, instance=session, conference=conference, prefix="speakers"
     )
     if request.method == "POST" and form.is_valid() and speakers.is_valid():
-        session = services.session_save(form=form, speakers=speakers, actor=request.user)
-        messages.success(request, _("“%(title)s” is saved.") % {"title": session.title})
-        day = session.starts_at.astimezone(conference.tz).date().isoformat()
-        return redirect(f"{reverse('sessions_app:manage', args=[conference.slug])}?day={day}")
+        try:
+            session = services.session_save(form=form, speakers=speakers, actor=request.user)
+        except services.CapacityError as exc:
+            # Sign-ups came in while the form was open.
+            form.add_error("capacity", str(exc))
+        else:
+            messages.success(request, _("“%(title)s” is saved.") % {"title": session.title})
+            day = session.starts_at.astimezone(conference.tz).date().isoformat()
+            return redirect(f"{reverse('sessions_app:manage', args=[conference.slug])}?day={day}")
     conflicts = []
     if session.pk:
         conflicts = [

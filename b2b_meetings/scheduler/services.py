@@ -43,7 +43,7 @@ from b2b_meetings.models import (
     Unavailability,
 )
 from b2b_meetings.scheduler import engine
-from b2b_meetings.services import B2BError, meeting_ics
+from b2b_meetings.services import B2BError, meeting_ics, registrations_lock
 from conference.models import Conference, Job, Organisation, OrganisationKind
 from conference.services import audit_record, email_queue
 from sessions_app.models import SessionSignup
@@ -252,7 +252,7 @@ def schedule_start(*, conference, actor, reoptimise=False, boost=False, time_lim
         raise SchedulerError(_("Choose one of the offered time limits."))
     now = timezone.now()
     with transaction.atomic():
-        Conference.objects.select_for_update().filter(pk=conference.pk).first()
+        Conference.objects.select_for_update(no_key=True).filter(pk=conference.pk).first()
         for job in _active_runs(conference):
             if not _is_stale(job, now):
                 raise SchedulerError(
@@ -373,9 +373,14 @@ def _finish(job, status, message, result):
     job.status = status
     job.message = str(message)[:300]
     job.result = result
-    job.done = job.total if status == Job.Status.DONE else job.done
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "message", "result", "done", "finished_at"])
+    fields = ["status", "message", "result", "finished_at"]
+    if status == Job.Status.DONE:
+        # Otherwise the progress stays as the run last reported it: this
+        # copy of the job was read before the reports.
+        job.done = job.total
+        fields.append("done")
+    job.save(update_fields=fields)
     return job
 
 
@@ -465,7 +470,7 @@ def schedule_discard(*, job, actor):
 
 def _lock_preview(job, *, saving=False):
     """Lock the job and check it holds a preview (or, with `saving`, one being saved)."""
-    job = Job.objects.select_for_update().select_related("conference").get(pk=job.pk)
+    job = Job.objects.select_for_update(of=("self",)).select_related("conference").get(pk=job.pk)
     if job.kind != JOB_KIND or job.status != Job.Status.DONE:
         raise SchedulerError(_("This run has no schedule to commit."))
     state = job.result.get("state")
@@ -625,13 +630,7 @@ def schedule_commit(*, job, actor, now=None):
             raise _stale([_("a request has been booked meanwhile")])
 
         people_ids = sorted({p for item in wanted for p in item[2]})
-        people = {
-            r.pk: r
-            for r in Registration.objects.select_for_update(no_key=True, of=("self",))
-            .filter(pk__in=people_ids, conference=conference)
-            .select_related("user", "organisation")
-            .order_by("pk")
-        }
+        people = {r.pk: r for r in registrations_lock(conference=conference, ids=people_ids)}
         if conference.b2b_max_meetings_per_organisation is not None:
             org_ids = sorted({r.organisation_id for r in people.values() if r.organisation_id})
             list(

@@ -347,6 +347,23 @@ def test_a_running_run_stops_when_cancelled(conference, organiser, world):
     assert Meeting.objects.count() == 0
 
 
+def test_a_run_stopped_by_an_error_keeps_the_progress_it_reported(
+    conference, organiser, world, monkeypatch
+):
+    job = services.schedule_start(conference=conference, actor=organiser, time_limit=10)
+
+    def fails_part_way(instance, *, on_progress, **options):
+        on_progress("search", 0.4, 3, 5)
+        raise RuntimeError("the solver crashed")
+
+    monkeypatch.setattr(services.engine, "schedule", fails_part_way)
+
+    services.schedule_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.done) == (Job.Status.FAILED, 40)
+
+
 def test_the_page_starts_a_run_and_shows_its_progress_then_its_preview(
     conference, organiser, world, django_capture_on_commit_callbacks
 ):

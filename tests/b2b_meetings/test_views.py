@@ -283,6 +283,61 @@ def test_a_slot_taken_meanwhile_gives_a_clear_message_not_an_error(
     assert request.status == MeetingRequest.Status.PENDING
 
 
+def moved_by_the_other_side_first(monkeypatch, name, slot, other):
+    """
+    `services.<name>` made to find the meeting moved by `other` (to `slot`)
+    after the page read it and before the change is made.
+    """
+    change, reschedule = getattr(services, name), services.meeting_reschedule
+
+    def late(*, meeting, **kwargs):
+        reschedule(meeting=Meeting.objects.get(pk=meeting.pk), registration=other, slot=slot)
+        return change(meeting=meeting, **kwargs)
+
+    monkeypatch.setattr(services, name, late)
+
+
+@pytest.mark.parametrize("action", ["reschedule/", "cancel/"])
+def test_a_change_to_a_meeting_moved_meanwhile_answers_409_reload(
+    conference, tables, slots, recycler, oem, monkeypatch, action
+):
+    meeting = book(conference, slots[0], [recycler, oem])
+    name = "meeting_reschedule" if action == "reschedule/" else "meeting_cancel"
+    moved_by_the_other_side_first(monkeypatch, name, slots[4], recycler)
+
+    response = login(oem.user).post(
+        url(conference, f"b2b/meetings/{meeting.pk}/{action}"), {"slot": slots[2].pk}
+    )
+
+    assert response.status_code == 409
+    assert "This meeting just changed. Reload the page and try again." in (
+        response.content.decode()
+    )
+    meeting.refresh_from_db()
+    assert (meeting.slot, meeting.status, meeting.sequence) == (slots[4], "active", 1)
+
+
+def test_an_organisers_move_of_a_meeting_moved_meanwhile_answers_htmx_with_409_and_a_reload(
+    conference, tables, slots, recycler, oem, organiser, monkeypatch
+):
+    meeting = book(conference, slots[0], [recycler, oem])
+    moved_by_the_other_side_first(monkeypatch, "meeting_move", slots[4], recycler)
+    client = login(organiser)
+
+    response = client.post(
+        url(conference, f"manage/b2b/meetings/{meeting.pk}/move/"),
+        {"slot": slots[2].pk, "table": tables[1].pk, "confirm": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 409
+    assert response["HX-Refresh"] == "true"
+    meeting.refresh_from_db()
+    assert (meeting.slot, meeting.sequence) == (slots[4], 1)
+    reloaded = client.get(meeting.get_absolute_url()).content.decode()
+    assert "This meeting just changed. Reload the page and try again." in reloaded
+
+
 def test_accepting_someone_elses_request_is_404_and_books_nothing(
     conference, tables, slots, recycler, oem, financier
 ):

@@ -163,7 +163,7 @@ def test_a_cancelled_meeting_stays_in_the_personal_feed_as_cancelled(
 ):
     my_things.status = "cancelled"
     my_things.sequence = 1
-    my_things.save()
+    my_things.save(update_fields=["status", "sequence"])
 
     feed = events(client.get(personal_url(conference, delegate.registration)))
 
