@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import Invitation
 from conference.services import email_queue
 
@@ -69,7 +69,14 @@ class AccountAdapter(DefaultAccountAdapter):
         Account emails (password reset and the like) go through the outbox too:
         one row each, delivered and retried like every other email. Each is its
         own event, hence a fresh dedup key.
+
+        An account's email goes only to its login (an address an invitation or
+        the organisers set) or to an address it verified, never to an
+        unverified copy of someone else's address that it may hold.
         """
+        user = context.get("user")
+        if getattr(user, "pk", None) and not selectors.email_address_is_own(user=user, email=email):
+            return
         request = allauth_context.request
         context = {
             "email": email,
@@ -77,7 +84,6 @@ class AccountAdapter(DefaultAccountAdapter):
             "template_prefix": template_prefix,
             **context,
         }
-        user = context.get("user")
         email_queue(
             recipient=email,
             template="account_message",

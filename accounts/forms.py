@@ -78,6 +78,12 @@ class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
         email.disabled = True
         email.help_text = _("Your invitation was sent to this address. It is your login.")
 
+    def validate_unique_email(self, value):
+        # Only an account that holds the address stops the sign-up (its owner
+        # logs in instead); another account's unverified copy gives way below.
+        self.account_already_exists = selectors.email_address_is_held(email=value)
+        return value
+
     def try_save(self, request):
         token = self.invitation.token if self.invitation else None
         if token is None:
@@ -91,6 +97,7 @@ class SignupForm(BootstrapMixin, allauth_forms.SignupForm):
                 return None, redirect("invitation", token)
             try:
                 with transaction.atomic():
+                    services.email_address_release(email=self.cleaned_data["email"])
                     user = self.save(request)
             except IntegrityError:  # the same address signed up a moment ago
                 return None, redirect("invitation", token)
@@ -132,8 +139,13 @@ class InvitationImportForm(BootstrapMixin, forms.Form):
         label=_("Send the new invitations straight away"), required=False, initial=True
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, upload_refused=False, **kwargs):
         super().__init__(*args, **kwargs)
+        # The upload handler stopped the file while it streamed (conference.uploads):
+        # there is no file to validate, and the reason is its size, not its absence.
+        self.upload_refused = upload_refused
+        if upload_refused:
+            self.fields["file"].required = False
         # Set here, not in the field: the text is translated per request.
         self.fields["file"].help_text = gettext(
             "Columns: email (required), name, organisation, kind, country, role, "
@@ -143,14 +155,14 @@ class InvitationImportForm(BootstrapMixin, forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
-            raise forms.ValidationError(
-                _("This is a spreadsheet file. Save it as “CSV UTF-8” and upload that.")
-            )
-        if upload.size > services.CSV_MAX_BYTES:
+        if self.upload_refused or upload.size > services.CSV_MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(mb)s MB. Split it into smaller files.")
                 % {"mb": services.CSV_MAX_BYTES // (1024 * 1024)}
+            )
+        if upload.name.lower().endswith((".xlsx", ".xls", ".ods", ".numbers")):
+            raise forms.ValidationError(
+                _("This is a spreadsheet file. Save it as “CSV UTF-8” and upload that.")
             )
         return upload
 

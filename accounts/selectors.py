@@ -4,11 +4,12 @@ delegate's reads start from their own registration, so an id in a URL never
 reaches another person's row (it is a 404).
 """
 
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from allauth.account.models import EmailAddress
+from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Invitation, Registration
+from accounts.models import Invitation, Registration, User
 from accounts.services import JOB_INVITATIONS_SEND
 from conference.models import AuditLog, Job, Organisation, OutgoingEmail
 from conference.selectors import count_by
@@ -16,6 +17,29 @@ from conference.selectors import count_by
 
 def invitation_by_token(*, token):
     return Invitation.objects.select_related("conference").filter(token=token).first()
+
+
+def email_address_is_held(*, email):
+    """
+    Whether an account holds `email`: has verified it, or logs in with it and
+    has verified no address at all (made in the admin: it verifies at its
+    first login). An unverified copy on an account that verified another
+    address does not count; it gives way to an invitation to `email`
+    (services.email_address_release).
+    """
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+    return (
+        EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
+        or User.objects.filter(email__iexact=email).exclude(Exists(verified)).exists()
+    )
+
+
+def email_address_is_own(*, user, email):
+    """Whether `email` is `user`'s login or an address `user` verified."""
+    return (
+        user.email.lower() == email.lower()
+        or user.emailaddress_set.filter(email__iexact=email, verified=True).exists()
+    )
 
 
 def invitation_list(*, conference, status="", query=""):

@@ -7,6 +7,7 @@ Views parse, authorise (conference_view), call one service or selector, render.
 from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import i18n as i18n_views
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.forms import (
@@ -28,9 +30,10 @@ from accounts.forms import (
     RegistrationForm,
     RegistrationSettingsForm,
 )
-from accounts.models import Invitation, Registration, User
+from accounts.models import Invitation, Registration
 from conference.models import OutgoingEmail, Role
 from conference.permissions import REGISTERED, SIGNED_IN, conference_view
+from conference.uploads import upload_limit, upload_refused
 
 PAGE_SIZE = 50
 
@@ -47,13 +50,18 @@ def _after_accept_url(invitation):
     return reverse("conference:home", args=[slug])
 
 
+@never_cache  # personal data behind a secret address, not behind a login
 @require_http_methods(["GET", "POST"])
 def invitation(request, token):
     """
-    Where the invitation email leads. A usable invitation is marked opened
-    and remembered in the session (which opens sign-up, see the adapter);
-    a logged-in invitee accepts it with one click. A used, revoked or
-    expired link gets a page that says so.
+    Where the invitation email leads. A usable invitation is remembered in
+    the session (which opens sign-up, see the adapter); a logged-in invitee
+    accepts it with one click, a new one goes on to sign up. A used, revoked
+    or expired link gets a page that says so.
+
+    Showing the page changes nothing about the invitation: mail security
+    scanners and link previews follow (GET) every link in a message. Only a
+    person's action on the page, a POST, marks it opened.
     """
     invitation = selectors.invitation_by_token(token=token)
     if invitation is None:
@@ -73,7 +81,8 @@ def invitation(request, token):
             context["reason"] = reason
             return render(request, "accounts/invitation_unusable.html", context)
 
-        services.invitation_open(invitation=invitation)
+        if request.method == "POST":
+            services.invitation_open(invitation=invitation)
         if request.user.is_authenticated:
             context["other_account"] = request.user.email.lower() != invitation.email.lower()
             if request.method == "POST" and not context["other_account"]:
@@ -93,14 +102,15 @@ def invitation(request, token):
 
         request.session["invitation_token"] = token
         here = reverse("invitation", args=[token])
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if selectors.email_address_is_held(email=invitation.email):
             messages.info(
                 request,
                 _("You already have an account with %(email)s. Log in to accept the invitation.")
                 % {"email": invitation.email},
             )
             return redirect(f"{reverse('account_login')}?next={here}")
-        context["signup_url"] = f"{reverse('account_signup')}?next={_after_accept_url(invitation)}"
+        if request.method == "POST":
+            return redirect(f"{reverse('account_signup')}?next={_after_accept_url(invitation)}")
         return render(request, "accounts/invitation.html", context)
 
 
@@ -118,6 +128,18 @@ def invitation_switch_account(request, token):
     """Log out of another account, to come back to the invitation as its invitee."""
     logout(request)
     return redirect("invitation", token)
+
+
+@login_required
+@require_GET
+def email(request):
+    """
+    The account's address, read-only (in place of allauth's page, which adds
+    addresses, switches the primary one and sends verification mail). It is
+    the address the organisers invited: only they change it.
+    """
+    addresses = request.user.emailaddress_set.order_by("-primary", "email")
+    return render(request, "account/email.html", {"addresses": addresses})
 
 
 class InvitationSignupView(allauth_views.SignupView):
@@ -289,6 +311,7 @@ def invitations(request, access):
     return _invitations_page(request, access, invite_form=invite_form)
 
 
+@upload_limit(services.CSV_MAX_BYTES)
 @require_POST
 @conference_view(Role.ORGANISER)
 def invitations_import(request, access):
@@ -296,7 +319,9 @@ def invitations_import(request, access):
     Import a CSV and show the report on the same page (re-posting it is
     harmless: the import creates no duplicates).
     """
-    form = InvitationImportForm(request.POST, request.FILES, prefix="import")
+    form = InvitationImportForm(
+        request.POST, request.FILES, prefix="import", upload_refused=upload_refused(request)
+    )
     if not form.is_valid():
         return _invitations_page(request, access, import_form=form)
     report = services.invitation_import_csv(

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from conference.models import AuditLog, Heartbeat, OutgoingEmail
@@ -106,7 +107,7 @@ def _email_row(
     }
     zone = conference.tz if conference else timezone.get_current_timezone()
     with translation.override(language), timezone.override(zone):
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        subject = " ".join(_render_plain(f"emails/{template}_subject.txt", context).split())
         body_text = render_to_string(f"emails/{template}.txt", context)
         body_html = render_to_string(f"emails/{template}.html", context)
     return OutgoingEmail(
@@ -126,6 +127,15 @@ def _email_row(
 # Rows per delivery task of a bulk send: one SMTP session each, and enough
 # tasks for every process of a worker's pool to take a share.
 DELIVERY_CHUNK = 25
+
+
+def _render_plain(name, context):
+    """
+    A template rendered as plain text, without HTML escaping: a subject line is
+    not HTML, and `O'Brien & Co` must arrive as typed. (The same subject
+    templates are included, escaped, in the HTML part's <title>.)
+    """
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def email_queue_many(*, messages, conference=None):

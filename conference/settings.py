@@ -64,6 +64,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Headers for every response, whatever answers it (conference/middleware.py).
+    "conference.middleware.PermissionsPolicyMiddleware",
+    "conference.middleware.PrivatePagesMiddleware",
+    # Before anything reads the session, the user or the database.
+    "conference.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -128,10 +133,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend only (it extends ModelBackend for permissions): every
+# password is checked in allauth's flow, with its rate limits and second
+# factor; the admin logs in through it too (conference/urls.py).
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -158,7 +163,14 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# The address is the identity the organisers invited, not something a person
+# manages: sign-up from an invitation verifies it (the link came to that
+# mailbox); only a verified address logs in; /accounts/email/ only shows it
+# (accounts.views.email); an unknown address typed into the password-reset
+# form is not mailed (the portal does not mail addresses it does not know).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_RATE_LIMITS = {
@@ -205,6 +217,13 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The first handler stops a file as soon as it is over its view's limit
+# (conference/uploads.py), before the others keep a byte of it in memory or on disk.
+FILE_UPLOAD_HANDLERS = [
+    "conference.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Email: every message is an outbox row first; this backend only delivers it.
 EMAIL_HOST = os.getenv("EMAIL_HOST", "")
@@ -255,6 +274,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = os.getenv(
 )
 # Beat must have written its heartbeat within this many seconds for /healthz.
 HEARTBEAT_MAX_AGE_SECONDS = envint("HEARTBEAT_MAX_AGE_SECONDS", "180")
+# /healthz names each dependency's state only to the local network and to
+# callers that send `Authorization: Bearer <HEALTHZ_TOKEN>`; others get the status.
+HEALTHZ_TOKEN = os.getenv("HEALTHZ_TOKEN", "")
 
 # Security. With DEBUG off, `manage.py check --deploy` is silent.
 SESSION_COOKIE_HTTPONLY = True
@@ -267,6 +289,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page uses, turned off (conference.middleware); the
+# check-in desk turns the camera back on for its badge scanner.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

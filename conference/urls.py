@@ -1,8 +1,16 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
 from conference import urls_staff, views
+
+# The Django admin checks no password of its own: staff log in through
+# allauth (its rate limits, its second factor) and change their password
+# there too (the admin's form checks the old password with no rate limit).
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.password_change = RedirectView.as_view(pattern_name="account_change_password")
 
 # Pages of one conference that belong to the core app.
 event_patterns = (
@@ -27,6 +35,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Sign-up only from an invitation: allauth's view, given the invitation.
     path("accounts/signup/", accounts_views.signup, name="account_signup"),
+    # The address is the invited one: shown, never added or switched (see the view).
+    path("accounts/email/", accounts_views.email, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("invite/<str:token>/", accounts_views.invitation, name="invitation"),
     path(

@@ -9,6 +9,7 @@ import datetime
 import zoneinfo
 
 import factory
+from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
@@ -52,6 +53,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     given_name = factory.Faker("first_name")
     family_name = factory.Faker("last_name")
     password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def email_verified(self, create, extracted, **kwargs):
+        """A verified address, as an invitation sign-up leaves; `email_verified=False`: none."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
 def totp_activate(user):

@@ -307,3 +307,18 @@ def test_the_attachment_method_matches_the_calendar_method(
     message = smtp_settings.messages[0]["message"]
     (calendar,) = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
     assert calendar.get_param("method") == method
+
+
+def test_the_subject_is_plain_text_and_the_html_part_stays_escaped(conference):
+    """A subject line is not HTML: `O'Brien & Co` arrives as typed, never as `&#x27;`/`&amp;`."""
+    email = services.email_queue(
+        recipient="someone@example.org",
+        template="test_notice",
+        context={"headline": "O'Brien & Co <b>meet</b>"},
+        kind="test",
+        dedup_key="test:notice:subject",
+        conference=conference,
+    )
+
+    assert email.subject == f"{conference.name}: O'Brien & Co <b>meet</b>"
+    assert "O&#x27;Brien &amp; Co &lt;b&gt;meet&lt;/b&gt;" in email.body_html

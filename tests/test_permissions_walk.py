@@ -100,7 +100,10 @@ EXPECTATIONS = {
     "favicon": Row(ALL(301), note="to the static icon"),
     "set_language": post(ALL(302)),
     # --- The Django admin: staff users only (no persona is is_staff) --------------------
-    "admin:login": Row(PUBLIC),
+    "admin:login": Row(
+        E(302, 403, 403, 403, 403, 403),
+        note="allauth's login (with its second factor) serves it; non-staff are refused",
+    ),
     "admin:logout": post(ALL(302)),
     "admin:*": Row(ALL(302), note="every other admin page sends non-staff to the admin login"),
     # --- allauth: log-in, sign-up, password, email ---------------------------------------

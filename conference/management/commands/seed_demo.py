@@ -12,6 +12,7 @@ import datetime as dt
 import time
 import zoneinfo
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -99,7 +100,7 @@ class Command(BaseCommand):
 
     def user(self, email, given_name, family_name, **extra):
         # The password is set on creation only: a re-run does not reset it.
-        return User.objects.get_or_create(
+        user, created = User.objects.get_or_create(
             email=email,
             defaults={
                 "given_name": given_name,
@@ -108,6 +109,15 @@ class Command(BaseCommand):
                 **extra,
             },
         )
+        # Only a verified address logs in; a demo address counts as verified,
+        # as an invitation sign-up leaves it (also mended on a re-run).
+        address, _ = EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        if not address.verified:
+            address.verified = True
+            address.save(update_fields=["verified"])
+        return user, created
 
     # --- base phases ---------------------------------------------------------
 
@@ -569,6 +579,16 @@ class Command(BaseCommand):
         if users:
             user_ids = dict(
                 User.objects.filter(email__regex=BULK_EMAIL_REGEX).values_list("email", "pk")
+            )
+            EmailAddress.objects.bulk_create(
+                [
+                    EmailAddress(
+                        user_id=user_ids[u.email], email=u.email, verified=True, primary=True
+                    )
+                    for u in users
+                ],
+                batch_size=BATCH_SIZE,
+                ignore_conflicts=True,
             )
         self.line("users", len(emails), len(users))
 
