@@ -40,17 +40,25 @@ from conference.forms_staff import (
     PresetForm,
     chooser_choices,
 )
+from conference.middleware import permissions_policy
 from conference.models import ExportPreset, Role
 from conference.permissions import DELEGATE, conference_view
 
 CHECKIN_ROLES = (Role.CHECKIN, Role.ORGANISER)
+# The check-in page scans badges with the device camera (static/js/checkin.js);
+# every view that can answer with that whole page lets it.
+badge_scanner = permissions_policy({"camera": ["self"]})
 
 DEFAULT_PAGE_PARAMS = exports.ExportParams(status=["approved"])
 
 
 def _bad_request(form):
-    """400 with the form's errors as plain text (they may quote what was sent: never HTML)."""
-    return HttpResponseBadRequest(form.error_text(), content_type="text/plain; charset=utf-8")
+    """
+    400 naming each bad query parameter and what is wrong with it, as plain
+    text (the errors may quote what was sent: never HTML).
+    """
+    text = "\n".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+    return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
 
 
 def _download(file, *, conference, what, extension):
@@ -466,6 +474,7 @@ def _checkin_response(request, access, result):
 @never_cache
 @require_GET
 @conference_view(*CHECKIN_ROLES)
+@badge_scanner
 def checkin_page(request, access):
     return render(request, "conference/checkin.html", _checkin_context(access))
 
@@ -473,6 +482,7 @@ def checkin_page(request, access):
 @never_cache
 @require_GET
 @conference_view(*CHECKIN_ROLES)
+@badge_scanner
 def checkin_search(request, access):
     form = CheckinSearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -487,6 +497,7 @@ def checkin_search(request, access):
 
 @require_POST
 @conference_view(*CHECKIN_ROLES)
+@badge_scanner
 def checkin_scan(request, access):
     """Check in by badge code, scanned from the QR code or typed."""
     result = gate.checkin_record(
@@ -499,6 +510,7 @@ def checkin_scan(request, access):
 
 @require_POST
 @conference_view(*CHECKIN_ROLES)
+@badge_scanner
 def checkin_person(request, access, registration_id):
     """Check in a person found by name."""
     result = gate.checkin_record(

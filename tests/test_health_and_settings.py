@@ -91,6 +91,85 @@ def test_it_reports_unhealthy_with_a_stale_heartbeat(client, settings):
     assert response.json()["beat"]["age_seconds"] >= age
 
 
+PUBLIC_ADDRESS = "203.0.113.7"
+
+
+def test_a_public_caller_learns_only_whether_it_is_healthy(client):
+    HeartbeatFactory(beat_at=timezone.now())
+
+    response = client.get("/healthz", REMOTE_ADDR=PUBLIC_ADDRESS)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_a_public_caller_sees_an_outage_only_in_the_status(client):
+    response = client.get("/healthz", REMOTE_ADDR=PUBLIC_ADDRESS)
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy"}
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.20.0.5", "192.168.1.9", "::1"])
+def test_the_local_network_reads_each_dependency(client, address):
+    HeartbeatFactory(beat_at=timezone.now())
+
+    body = client.get("/healthz", REMOTE_ADDR=address).json()
+
+    assert body["database"] == {"ok": True, "vendor": "postgresql"}
+    assert body["redis"] == {"ok": True}
+    assert body["beat"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded"),
+    [
+        (0, PUBLIC_ADDRESS, "127.0.0.1"),
+        (1, "10.0.0.2", "127.0.0.1, " + PUBLIC_ADDRESS),
+        (1, "10.0.0.2", None),
+        (2, "10.0.0.2", "10.0.0.3"),
+    ],
+    ids=["no proxy", "behind a proxy", "no header behind a proxy", "too few entries"],
+)
+def test_a_forged_forwarded_for_does_not_unlock_the_details(
+    client, settings, proxies, remote, forwarded
+):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+
+    body = client.get("/healthz", REMOTE_ADDR=remote, **headers).json()
+
+    assert set(body) == {"status"}
+
+
+def test_a_local_caller_behind_the_proxy_reads_the_details(client, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    body = client.get(
+        "/healthz", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.9"
+    ).json()
+
+    assert body["database"]["vendor"] == "postgresql"
+
+
+@pytest.mark.parametrize(
+    ("configured", "sent", "details"),
+    [
+        ("t0ken-" + "x" * 40, "Bearer t0ken-" + "x" * 40, True),
+        ("t0ken-" + "x" * 40, "Bearer wrong", False),
+        ("t0ken-" + "x" * 40, "t0ken-" + "x" * 40, False),
+        ("", "Bearer ", False),
+    ],
+    ids=["right token", "wrong token", "not a bearer token", "no token configured"],
+)
+def test_the_token_unlocks_the_details_from_anywhere(client, settings, configured, sent, details):
+    settings.HEALTHZ_TOKEN = configured
+
+    body = client.get("/healthz", REMOTE_ADDR=PUBLIC_ADDRESS, HTTP_AUTHORIZATION=sent).json()
+
+    assert ("database" in body) is details
+
+
 # Content Security Policy ----------------------------------------------------------------
 
 

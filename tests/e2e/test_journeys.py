@@ -206,7 +206,7 @@ def test_invitee_follows_the_emailed_link_registers_is_approved_and_subscribes_t
     delegate.goto(link)
     expect(delegate.get_by_role("heading", name=conference.name)).to_be_visible()
     shot(delegate, "invitation")
-    delegate.get_by_role("link", name="Create my account").click()
+    submit(delegate, delegate.get_by_role("button", name="Create my account"))
     expect(delegate.get_by_label("Email")).to_have_value(email)
     expect(delegate.get_by_label("Given name")).to_have_value("Sato")
     delegate.locator("input[name=password1]").fill("kobe-lithium-2026")

@@ -2,7 +2,8 @@
 With production settings (DEBUG off, a long random SECRET_KEY, ALLOWED_HOSTS
 set) each in a fresh process: `check --deploy` is silent, cookies are
 Secure, HttpOnly where scripts need not read them, SameSite, and every
-response carries HSTS, nosniff, a Referrer-Policy and the strict CSP.
+response carries HSTS, nosniff, a Referrer-Policy, the strict CSP and a
+Permissions-Policy.
 """
 
 import json
@@ -61,6 +62,7 @@ print(json.dumps({
     "headers": {name: page.headers.get(name) for name in (
         "Strict-Transport-Security", "X-Content-Type-Options", "Referrer-Policy",
         "Cross-Origin-Opener-Policy", "X-Frame-Options", "Content-Security-Policy",
+        "Permissions-Policy",
     )},
 }))
 """
@@ -114,3 +116,5 @@ def test_production_cookies_and_headers():
     assert headers["X-Frame-Options"] == "DENY"
     assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
     assert "script-src 'self'" in headers["Content-Security-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in headers["Permissions-Policy"]

@@ -1,11 +1,16 @@
 """
 The invitation CSV upload (the portal's only upload) has three limits, and
 its error says which one was hit: size, type, rows. A refused file writes
-nothing.
+nothing. The size limit holds while the file streams: a file over it never
+reaches memory or disk, and a view that declares no limit takes no file.
 """
 
+import os
+
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.urls import reverse
 
 from accounts import services
@@ -96,3 +101,98 @@ def test_the_form_names_the_limits(client, conference, organiser):
     response = client.get(reverse("accounts:invitations", args=[conference.slug]))
 
     assert f"At most {services.CSV_MAX_ROWS} rows and 2 MB" in response.content.decode()
+
+
+# Refused while it streams ---------------------------------------------------------------
+
+
+class Recorder(FileUploadHandler):
+    """
+    Stands right after the limiting handler (see `recorded`): counts the file
+    bytes passed on to the handlers that keep them, and lists the upload
+    temporary directory once the body is parsed, while a temporary file of
+    this request would still exist.
+    """
+
+    files = []
+    bytes = 0
+    temporary_files = []
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        Recorder.files.append(self.file_name)
+
+    def receive_data_chunk(self, raw_data, start):
+        Recorder.bytes += len(raw_data)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+    def upload_complete(self):
+        Recorder.temporary_files = os.listdir(django_settings.FILE_UPLOAD_TEMP_DIR)
+
+
+@pytest.fixture
+def recorded(settings, tmp_path):
+    Recorder.files, Recorder.bytes, Recorder.temporary_files = [], 0, []
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    handlers = list(settings.FILE_UPLOAD_HANDLERS)
+    handlers.insert(1, "tests.security.test_uploads.Recorder")
+    settings.FILE_UPLOAD_HANDLERS = handlers
+    return Recorder
+
+
+def test_a_40_mb_file_is_refused_before_a_byte_is_kept(client, conference, organiser, recorded):
+    data = b"email\n" + b"x" * (40 * 1024 * 1024)
+
+    response = upload(client, conference, organiser, "people.csv", data)
+
+    assert response.status_code == 200
+    assert "larger than 2 MB" in shown_error(response)
+    # The declared length gave it away: no later handler saw the file at all.
+    assert (recorded.files, recorded.bytes) == ([], 0)
+    assert recorded.temporary_files == []
+    assert not Invitation.objects.exists()
+
+
+def test_a_file_just_over_the_limit_is_stopped_at_the_limit(
+    client, conference, organiser, recorded
+):
+    # Within the allowance for the other fields: only the bytes received tell.
+    data = b"email\n" + b"x" * (services.CSV_MAX_BYTES + 1024)
+
+    response = upload(client, conference, organiser, "people.csv", data)
+
+    assert "larger than 2 MB" in shown_error(response)
+    assert recorded.files == ["people.csv"]
+    assert recorded.bytes <= services.CSV_MAX_BYTES
+    assert recorded.temporary_files == []
+    assert not Invitation.objects.exists()
+
+
+def test_a_file_within_the_limit_is_read_whole(client, conference, organiser, recorded):
+    data = b"email\nwithin@example.org\n"
+
+    response = upload(client, conference, organiser, "people.csv", data)
+
+    assert response.context["report"].created == 1
+    assert recorded.bytes == len(data)
+
+
+def test_a_view_that_declares_no_limit_takes_no_file(client, conference, organiser, recorded):
+    client.force_login(organiser)
+    url = reverse("accounts:invitations", args=[conference.slug])
+
+    response = client.post(
+        url,
+        {
+            "invite-email": "by.form@example.org",
+            "invite-role": "delegate",
+            "attachment": SimpleUploadedFile("notes.txt", b"hello", "text/plain"),
+        },
+    )
+
+    assert response.status_code == 302  # the form itself is handled as ever
+    assert Invitation.objects.filter(email="by.form@example.org").exists()
+    assert recorded.bytes == 0

@@ -1,0 +1,82 @@
+"""
+Every response carries a Permissions-Policy that turns off the browser
+features no page uses (conference.middleware). The check-in desk scans badges
+with the device camera (static/js/checkin.js), so its pages, and only they,
+let this origin use the camera.
+"""
+
+import copy
+import logging
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from tests import test_permissions_walk as walk
+
+# The permission walk's objects (all of them the delegate's or staff's), as a fixture here too.
+world = walk.world
+
+pytestmark = pytest.mark.django_db
+
+OFF = ["camera", "microphone", "geolocation", "payment", "usb", "interest-cohort"]
+CHECKIN_PAGES = {
+    "conference:checkin",
+    "conference:checkin_search",
+    "conference:checkin_scan",
+    "conference:checkin_person",
+}
+
+
+def policy(response):
+    header = response.get("Permissions-Policy", "")
+    return dict(part.strip().split("=", 1) for part in header.split(",") if part.strip())
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/healthz", "/no-such-page/", "/static/js/portal.js"]
+)
+def test_every_response_turns_off_the_features_no_page_uses(client, path):
+    response = client.get(path)
+
+    features = policy(response)
+    assert {name: features.get(name) for name in OFF} == dict.fromkeys(OFF, "()")
+
+
+def test_the_checkin_desk_may_use_the_camera_and_nothing_more(world):
+    client = Client()
+    client.force_login(world.personas["checkin"])
+
+    response = client.get(reverse("conference:checkin", args=[world.conference.slug]))
+
+    assert response.status_code == 200
+    features = policy(response)
+    assert features["camera"] == "(self)"
+    assert {name: features[name] for name in OFF if name != "camera"} == {
+        name: "()" for name in OFF if name != "camera"
+    }
+
+
+def test_only_the_checkin_pages_may_use_the_camera(world, caplog):
+    caplog.set_level(logging.ERROR, logger="django.request")
+    wrong = []
+    for persona in ("anonymous", "delegate", "checkin", "organiser"):
+        client = Client()
+        if world.personas[persona] is not None:
+            client.force_login(world.personas[persona])
+        cookies = copy.deepcopy(client.cookies)
+        for pattern in walk.all_patterns():
+            row = walk.row_for(pattern)
+            if row is None:
+                continue
+            url = walk.url_for(pattern, world)
+            client.cookies = copy.deepcopy(cookies)
+            with transaction.atomic():
+                response = getattr(client, row.method)(url)
+                transaction.set_rollback(True)
+            camera = policy(response).get("camera")
+            allowed = response.status_code == 200 and pattern.key in CHECKIN_PAGES
+            if camera != ("(self)" if allowed else "()"):
+                wrong.append(f"{row.method.upper()} {url} as {persona}: camera={camera}")
+    assert not wrong, "\n".join(wrong)
