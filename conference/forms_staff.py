@@ -107,9 +107,6 @@ class ExportForm(BootstrapMixin, forms.Form):
             layout=data["layout"] or "people",
         )
 
-    def error_text(self):
-        return "; ".join(f"{name}: {' '.join(errors)}" for name, errors in self.errors.items())
-
 
 class BadgeForm(ExportForm):
     sheet = forms.ChoiceField(

@@ -1,0 +1,675 @@
+"""
+Every URL of the project, fuzzed: each URL pattern the resolver knows (the
+portal's, allauth's and the admin's), its path converters filled with hostile
+values, and its query string (and, for POST, its form) with every parameter a
+view reads, given hostile values and repeated. Each persona sends each
+request, as GET and as POST.
+
+Whatever is sent, the answer is never a server error; a GET changes no row;
+after a POST, session counters and meetings are still whole.
+
+Hostile means: NUL and lone surrogates (percent-encoded, as they arrive on the
+wire), digits that pass str.isdigit() but not int() ("²") and digits int()
+takes from other scripts ("١"), numbers past the database's bigint or int()'s
+digit limit, negative numbers, words where numbers belong, broken
+percent-encoding and text in several scripts. The world is the permission
+walk's, so real ids and tokens are mixed in and requests reach the views'
+code, not only their 404s.
+
+Two tests per persona. The sweep is fixed: every pattern with each
+troublemaker in every path argument and in every parameter at once. The walk
+is hypothesis's: every pattern once per method, its arguments and parameters
+drawn (derandomized, as the other fuzz tests; HYPOTHESIS_PROFILE=dev walks
+more, with fresh values). The module takes a minute and a half to two minutes.
+"""
+
+import copy
+import itertools
+import logging
+import re
+import traceback
+from urllib.parse import quote
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.test import Client
+from django.urls import reverse
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import Invitation
+from b2b_meetings.models import Meeting, MeetingSlot, Unavailability
+from sessions_app.models import Session, SessionSignup
+from tests.factories import MeetingSlotFactory, TrackFactory
+
+# `world`: the permission walk's fixture (every object its URLs point at).
+from tests.test_permissions_walk import all_patterns, row_for, world  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+FUZZED_PERSONAS = ("anonymous", "delegate", "checkin", "security", "organiser")
+
+# Every parameter a view reads from the query string or the form, and where.
+PARAMETERS = [
+    "page",  # Paginator.get_page: invitations, registrations (accounts/views.py),
+    #          the B2B directory (b2b_meetings/views.py), the outbox (conference/views.py)
+    "q",  # Invitation-, Registration-, Directory-, OutboxFilterForm, CheckinSearchForm,
+    #       AgendaFilters (sessions_app/selectors.py)
+    "status",  # Invitation-, Registration-, OutboxFilterForm; ExportForm (forms_staff.py)
+    "kind",  # RegistrationFilterForm, DirectoryFilterForm, ExportForm, GateListForm,
+    #          AgendaFilters
+    "country",  # RegistrationFilterForm, DirectoryFilterForm, ExportForm, GateListForm
+    "deletion",  # RegistrationFilterForm (accounts/forms.py)
+    "track",  # AgendaFilters (the agenda page)
+    "tz",  # _viewer_tz (sessions_app/views.py): agenda, session, my schedule
+    "day",  # agenda_manage (sessions_app/views.py)
+    "room",  # SessionMoveForm: session_new's GET, session_move's POST
+    "starts_at",  # SessionMoveForm
+    "ends_at",  # SessionMoveForm
+    "slot",  # manage_meeting_new's initial, MeetingMoveForm, request_accept,
+    #          meeting_reschedule (b2b_meetings/views.py)
+    "table",  # manage_meeting_new's initial, MeetingMoveForm
+    "confirm",  # MeetingCreateForm, MeetingMoveForm
+    "columns",  # ExportForm: attendees.csv/.xlsx/.pdf, exports count, presets
+    "session",  # ExportForm
+    "checked_in",  # ExportForm
+    "vip",  # ExportForm
+    "order",  # ExportForm
+    "layout",  # ExportForm
+    "sheet",  # BadgeForm: badges.pdf
+    "next",  # allauth's login, logout, sign-up; set_language; signup_cancel and
+    #          the organisers' list actions (_back, accounts/views.py)
+    "language",  # language_set (accounts/views.py)
+    "time_zone",  # time_zone_save (sessions_app/views.py)
+    "code",  # checkin_scan (conference/views_staff.py)
+    "unavailable",  # AvailabilityForm (b2b_meetings/forms.py)
+    "action",  # registration_transition, RegistrationBulkForm, manage_slots
+    "registrations",  # RegistrationBulkForm
+    "locked",  # manage_meeting_lock
+    "mode",  # manage_tables_add
+    "reason",  # DeclineForm, CancelForm
+    "outcome",  # FeedbackForm
+    "note",  # FeedbackForm, MeetingCreateForm
+    "agenda",  # MeetingRequestForm
+    "priority",  # MeetingRequestForm
+    "first",  # MeetingCreateForm
+    "second",  # MeetingCreateForm
+    "name",  # PresetForm, the catalogue forms (rooms, tracks, speakers)
+    "audience",  # PresetForm
+    "login",  # allauth's LoginForm
+    "username",  # the admin's login form
+    "password",  # allauth's and the admin's login forms
+    "email",  # allauth's sign-up and password reset, InvitationForm
+    "key",  # allauth's confirmation and reset keys
+    "token",  # the invitation (session) and MFA codes
+]
+
+
+def wire(text):
+    """Percent-encode `text` as a client would send it (a lone surrogate as its UTF-8 bytes)."""
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+# The sweep's troublemakers, on the wire. Each parameter value is sent after
+# a real id under the same name, so a view that reads one value sees the
+# troublemaker and one that reads the list sees both.
+VALUE_TROUBLEMAKERS = [
+    wire("²"),  # passes str.isdigit(), fails int()
+    str(2**70),  # past bigint
+    "9" * 5000,  # past int()'s digit limit
+    "-1",
+    "%ED%A0%80",  # a lone surrogate, UTF-8 encoded
+    "%00",
+]
+# By converter: an int converter matches digits only, and the others anything.
+ARGUMENT_TROUBLEMAKERS = {
+    "int": [str(2**70), str(2**63), "0"],
+    "other": ["%00", "%ED%A0%80", "%C0%AF", wire("²١İ" * 100)],  # %C0%AF: an overlong "/"
+}
+
+# The walk's values. Characters that broke something somewhere once: lone
+# surrogates, digits of other scripts, separators, quotes, markup, invisible
+# and bidi characters, letters whose case differs between Python and the
+# database. NUL is left to the sweep: the middleware refuses any request that
+# holds one, so here it would hide the request's other values.
+HOSTILE = "\ud800\udfff²³١٣߃𝟘Ⅷ%/\\.'\"<>&;:?#=+ \t\n\r\u2028\u202e\ufeff\uffffİıßΣς🔋"
+hostile_text = st.text(
+    alphabet=st.one_of(st.sampled_from(HOSTILE), st.characters(codec="utf-8", min_codepoint=1)),
+    max_size=24,
+)
+numbers = st.one_of(
+    st.sampled_from(
+        [
+            "²",
+            "١",
+            "0",
+            "-1",
+            "1.5",
+            "1e3",
+            "0x1",
+            " 1",
+            "+1",
+            "1_0",
+            "9" * 30,
+            str(2**63 - 1),
+            str(2**63),
+        ]
+    ),
+    st.integers(-(2**70), 2**70).map(str),
+)
+plausible = st.sampled_from(
+    [
+        "",
+        "approved",
+        "pending",
+        "recycler",
+        "oem",
+        "IN",
+        "JP",
+        "ZZZ",
+        "yes",
+        "no",
+        "on",
+        "1",
+        "csv",
+        "a4",
+        "name,organisation",
+        "name,password",
+        "signups",
+        "Asia/Kolkata",
+        "UTC",
+        "../../etc/passwd",
+        "2026-01-01",
+        "2026-01-01T09:00",
+        "0001-01-01T00:00",
+        "9999-12-31T23:59",
+        "/events/",
+        "//evil.example/",
+        "javascript:alert(1)",
+        "approve",
+        "delete_unused",
+        "bulk",
+        "grid",
+        "session",
+        "ja",
+        "x@example.org",
+    ]
+)
+# Sent as they are: percent-encoding that is broken, or that decodes to
+# something odd (a surrogate, an overlong slash, a bidi override).
+RAW = st.sampled_from(["%zz", "%", "%FF", "%C0%AF", "%ED%A0%80", "%E2%80%AE", "%2F", "%252F"])
+
+# A walk takes its values in turn from a pool of path arguments and a pool of
+# queries (lists of name=value pairs). REAL stands for a real id of the world.
+REAL = "<real>"
+POOL = 8
+argument = st.one_of(
+    RAW,
+    numbers.map(wire),
+    st.integers(0, 2**80).map(str),
+    hostile_text.map(wire),
+    plausible.map(wire),
+)
+known_name = st.sampled_from(PARAMETERS).map(wire)
+parameter = st.tuples(
+    # Mostly names that views read: the point is their values.
+    st.one_of(known_name, known_name, known_name, hostile_text.map(wire), RAW),
+    st.one_of(numbers.map(wire), RAW, hostile_text.map(wire), plausible.map(wire), st.just(REAL)),
+)
+walks = st.fixed_dictionaries(
+    {
+        "arguments": st.lists(argument, min_size=POOL, max_size=POOL),
+        "queries": st.lists(
+            st.lists(parameter, min_size=1, max_size=8), min_size=POOL, max_size=POOL
+        ),
+    }
+)
+
+
+# URLs -----------------------------------------------------------------------------------
+
+GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def path(pattern, argument_for):
+    """The route of `pattern` with each argument (a regex group or a converter) filled in."""
+    route = GROUP.sub(lambda m: argument_for(m.group(1)), pattern.route)
+    route = route.replace("^", "").replace("$", "")
+    return "/" + CONVERTER.sub(lambda m: argument_for(m.group(2)), route)
+
+
+def real_arguments(pattern, walk_world):
+    """The world's values for the pattern's arguments (those the walk's table gives)."""
+    row = row_for(pattern)
+    kwargs = row.kwargs(walk_world) if row.kwargs else {}
+    return {"slug": walk_world.conference.slug} | {
+        name: wire(str(value)) for name, value in kwargs.items()
+    }
+
+
+def argument_kinds(pattern):
+    """{argument name: "int" or "other"}, the conference's slug left out."""
+    kinds = dict.fromkeys(GROUP.findall(pattern.route), "other")
+    for converter, name in CONVERTER.findall(pattern.route):
+        kinds[name] = "int" if converter == "int" else "other"
+    kinds.pop("slug", None)
+    return kinds
+
+
+def query(pairs):
+    return "&".join(f"{name}={value}" for name, value in pairs)
+
+
+# What must hold ---------------------------------------------------------------------------
+
+
+def tables():
+    """The project's tables, less the audit log (downloading an export is audited)."""
+    skipped = {"conference.auditlog"}
+    return sorted(
+        model._meta.db_table
+        for app in ("accounts", "conference", "sessions_app", "b2b_meetings")
+        for model in apps.get_app_config(app).get_models()
+        if model._meta.label_lower not in skipped and not model._meta.proxy
+    )
+
+
+def checksum(names):
+    """One digest per table of all its rows, in one query."""
+    parts = ", ".join(
+        f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {name} t)"
+        for name in names
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")
+        return dict(zip(names, cursor.fetchone()))
+
+
+def invariants_problems():
+    """What a POST, whatever it was, must leave true: the counters and meetings are whole."""
+    problems = []
+    for session in Session.objects.annotate(
+        confirmed=Count("signups", filter=Q(signups__status=SessionSignup.Status.CONFIRMED))
+    ):
+        if session.taken != session.confirmed:
+            problems.append(f"session {session.pk}: taken {session.taken} != {session.confirmed}")
+        if session.capacity is not None and session.taken > session.capacity:
+            problems.append(f"session {session.pk}: over capacity")
+    for meeting in Meeting.objects.filter(status=Meeting.Status.ACTIVE).annotate(
+        active_seats=Count("seats", filter=Q(seats__is_active=True))
+    ):
+        if meeting.active_seats != 2:
+            problems.append(f"active meeting {meeting.pk} has {meeting.active_seats} seats")
+    return problems
+
+
+class Exchanges:
+    """
+    Sends one persona's requests, each in a transaction rolled back after the
+    checks, with the persona's cookies restored first (a log-out or a message
+    must not carry over), and collects what went wrong.
+    """
+
+    def __init__(self, client, persona):
+        self.client, self.persona = client, persona
+        self.cookies = copy.deepcopy(client.cookies)
+        self.tables = tables()
+        self.before = checksum(self.tables)
+        self.failures = []
+
+    def send(self, method, path, params, body="", key=""):
+        self.client.cookies = copy.deepcopy(self.cookies)
+        with transaction.atomic():
+            if method == "get":
+                response = self.client.get(f"{path}?{params}")
+                after = checksum(self.tables)
+                problems = [
+                    f"{name} changed" for name in self.tables if after[name] != self.before[name]
+                ]
+            else:
+                response = self.client.post(
+                    f"{path}?{params}", body, content_type="application/x-www-form-urlencoded"
+                )
+                problems = invariants_problems()
+            transaction.set_rollback(True)
+        if response.status_code >= 500:
+            problems.append(f"{response.status_code}: {self.explain(response)}")
+        if problems:
+            shown = "&".join(part for part in (params, body) if part)[:300]
+            self.failures.append(
+                f"{method.upper()} {path}?{shown} ({key}) as {self.persona}: " + "; ".join(problems)
+            )
+        return response
+
+    @staticmethod
+    def explain(response):
+        """The last lines of the traceback of a server error."""
+        if getattr(response, "exc_info", None):
+            return "".join(traceback.format_exception(*response.exc_info)[-3:]).strip()
+        return ""
+
+    def report(self):
+        return f"{len(self.failures)} failures:\n" + "\n".join(self.failures)
+
+
+# The world -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fuzz_world(world):  # noqa: F811
+    # Objects only the query string names: a track and a second slot.
+    TrackFactory(conference=world.conference)
+    MeetingSlotFactory(conference=world.conference)
+    return world
+
+
+def real_ids(walk_world):
+    """Ids a parameter may name: the world's sessions, people, slots, tables, rooms, tracks."""
+    conference = walk_world.conference
+    found = {
+        walk_world.session.pk,
+        walk_world.registration.pk,
+        walk_world.third.pk,
+        walk_world.meeting.table_id,
+        walk_world.session.room_id,
+        *conference.tracks.values_list("pk", flat=True),
+        *MeetingSlot.objects.filter(conference=conference).values_list("pk", flat=True),
+    }
+    return sorted(str(pk) for pk in found if pk is not None)
+
+
+@pytest.fixture
+def exchanges(fuzz_world, caplog):
+    """Exchanges(persona): a logged-in client for the persona, and its findings."""
+    # Thousands of expected 4xx (and the 500s, reported by Exchanges): keep the log quiet.
+    caplog.set_level(logging.CRITICAL, logger="django.request")
+
+    def start(persona):
+        client = Client(raise_request_exception=False)
+        if fuzz_world.personas[persona] is not None:
+            client.force_login(fuzz_world.personas[persona])
+        return Exchanges(client, persona)
+
+    return start
+
+
+def with_real_ids(pairs, ids, turn):
+    """The pairs with each REAL value replaced by a real id, the ids taken in turn."""
+    real_id = itertools.cycle(ids[turn % len(ids) :] + ids[: turn % len(ids)])
+    return [(name, next(real_id) if value == REAL else value) for name, value in pairs]
+
+
+# The sweep -------------------------------------------------------------------------------
+
+
+def refused_before_the_view(response):
+    """A refusal that reads no argument or parameter: wrong role or method, log in first."""
+    if response.status_code in (403, 405):
+        return True
+    login = ("/accounts/login/", "/admin/login/")
+    return response.status_code == 302 and response.url.startswith(login)
+
+
+def patterns(*, all_admin_pages):
+    """
+    Every pattern. The admin's 160 pages send every persona (none is staff)
+    to the admin's login alike: unless `all_admin_pages`, of them only the
+    login and the logout.
+    """
+    return [
+        p
+        for p in all_patterns()
+        if all_admin_pages
+        or not p.namespace.startswith("admin:")
+        or p.key in ("admin:login", "admin:logout")
+    ]
+
+
+@pytest.mark.parametrize("persona", FUZZED_PERSONAS)
+def test_every_url_takes_each_troublemaker_in_every_argument_and_parameter(
+    persona, fuzz_world, exchanges
+):
+    """
+    Each pattern is first sent with its real arguments. Unless that is
+    refused before the view runs (wrong role or method, log in first), it is
+    sent again with each argument troublemaker in all its arguments of a
+    kind (the conference's slug stays), and with each value troublemaker in
+    every parameter (after a real id of the same name). All the admin's
+    pages as the anonymous visitor, its login and logout as the others; NUL
+    in every argument of every pattern, refused or not: see below the walk.
+    """
+    sent = exchanges(persona)
+    ids = real_ids(fuzz_world)
+    parameters = [wire(name) for name in PARAMETERS]
+    swept = patterns(all_admin_pages=persona == "anonymous")
+    for pattern, method in itertools.product(swept, ("get", "post")):
+        real = real_arguments(pattern, fuzz_world)
+        url = path(pattern, lambda name: real.get(name, "1"))
+        probe = sent.send(method, url, "", key=pattern.key)
+        if refused_before_the_view(probe):
+            continue
+        kinds = argument_kinds(pattern)
+        for kind in set(kinds.values()):
+            for trouble in ARGUMENT_TROUBLEMAKERS[kind]:
+                bad_url = path(pattern, lambda n: trouble if kinds.get(n) == kind else real[n])
+                sent.send(method, bad_url, "", key=pattern.key)
+        # A 404 for the real arguments (another's object): the view stopped at its lookup.
+        count = 1 if probe.status_code == 404 else None
+        for n, trouble in enumerate(VALUE_TROUBLEMAKERS[:count]):
+            pairs = [(name, REAL) for name in parameters] + [(name, trouble) for name in parameters]
+            params = query(with_real_ids(pairs, ids, n))
+            sent.send(method, url, params, params if method == "post" else "", pattern.key)
+    assert not sent.failures, sent.report()
+
+
+# The walk --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", FUZZED_PERSONAS)
+# A walk is some 250 requests: a twelfth of the profile's examples (two in CI). No
+# shrinking: an example is a whole walk, and its report lists every failure.
+@settings(
+    max_examples=max(2, settings.default.max_examples // 12),
+    phases=[Phase.explicit, Phase.generate],
+)
+@given(walk=walks)
+def test_every_url_takes_any_drawn_arguments_and_parameters(persona, fuzz_world, exchanges, walk):
+    """
+    In two turns of three a pattern's arguments are real (so the request
+    reaches the view's code) and in the third they come from the pool, the
+    conference's slug too; the query (and a POST's form) come from the
+    pool. Of the admin's pages, the login and the logout.
+    """
+    sent = exchanges(persona)
+    ids = real_ids(fuzz_world)
+    arguments, queries = walk["arguments"], walk["queries"]
+    walked = enumerate(patterns(all_admin_pages=False))
+    for (turn, pattern), method in itertools.product(walked, ("get", "post")):
+        real = real_arguments(pattern, fuzz_world)
+        pool = itertools.cycle(arguments[turn % POOL :] + arguments[: turn % POOL])
+        url = path(pattern, lambda name: real[name] if turn % 3 and name in real else next(pool))
+        params = query(with_real_ids(queries[turn % POOL], ids, turn))
+        body = ""
+        if method == "post":
+            params = query(with_real_ids(queries[(turn + 1) % POOL], ids, turn))
+            body = query(with_real_ids(queries[(turn + 3) % POOL], ids, turn))
+        sent.send(method, url, params, body, pattern.key)
+    assert not sent.failures, sent.report()
+
+
+# NUL, refused in one place (conference/middleware.py) ----------------------------------------
+
+NUL_MESSAGE = "contains a NUL character"
+
+
+def test_nul_in_any_path_argument_of_any_url_is_refused(client):
+    """Every argument of every pattern, given %00 (whether or not the route would match)."""
+    checked = 0
+    for pattern in all_patterns():
+        url = path(pattern, lambda name: "%00")
+        if "%00" not in url:
+            continue
+        checked += 1
+        for method in (client.get, client.post):
+            response = method(url)
+            assert (response.status_code, url) == (400, url)
+    assert checked > 100, checked  # the portal's, allauth's and the admin's
+
+
+def test_a_calendar_token_with_nul_is_refused_not_a_crash(client, conference):
+    response = client.get(f"/events/{conference.slug}/me/calendar/%00.ics")
+
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.content.decode()
+
+
+def test_an_invitation_token_with_nul_is_refused_not_a_crash(client):
+    response = client.get("/invite/%00/")
+
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.content.decode()
+
+
+def test_a_scanned_badge_code_with_nul_is_refused_and_checks_no_one_in(
+    client, conference, checkin_staff, delegate
+):
+    client.force_login(checkin_staff)
+    url = reverse("conference:checkin_scan", args=[conference.slug])
+
+    response = client.post(url, {"code": f"{delegate.registration.badge_code}\x00"})
+
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.content.decode()
+    delegate.registration.refresh_from_db()
+    assert delegate.registration.checked_in_at is None
+
+
+def test_the_nul_refusal_is_in_the_language_of_the_request(client):
+    client.cookies["django_language"] = "ja"
+
+    response = client.get("/invite/%00/")
+
+    assert response.status_code == 400
+    assert "NUL 文字が含まれています" in response.content.decode()
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"path": "/healthz", "QUERY_STRING": "a=%00"},
+        {"path": "/healthz", "QUERY_STRING": "%00=1"},
+        {"path": "/healthz", "HTTP_USER_AGENT": "bot\x00"},
+        {"path": "/i18n/setlang/", "method": "post", "data": {"language": "ja\x00"}},
+        {"path": "/i18n/setlang/", "method": "post", "data": {"next\x00": "/"}},
+    ],
+    ids=["query value", "query name", "header", "form value", "form name"],
+)
+def test_nul_anywhere_in_the_request_is_refused(client, request_kwargs):
+    kwargs = dict(request_kwargs)
+    method, path, data = kwargs.pop("method", "get"), kwargs.pop("path"), kwargs.pop("data", None)
+
+    response = getattr(client, method)(path, data, **kwargs)
+
+    assert response.status_code == 400
+    assert NUL_MESSAGE in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/invite/%ED%A0%80/",  # a lone surrogate, UTF-8 encoded, in the path
+        "/invite/%FF%C0%AF/",  # bytes that are no UTF-8 at all
+        "/events/{slug}/agenda/?q=%ED%A0%80&track=%FF&kind=%C0%AF",
+    ],
+)
+def test_text_that_is_not_utf_8_needs_no_refusal_and_fails_nothing(client, conference, url):
+    """Django percent-escapes such bytes in the path and replaces them (U+FFFD) in the query."""
+    response = client.get(url.format(slug=conference.slug))
+
+    assert response.status_code in (200, 404)
+
+
+def test_a_session_cookie_spelling_nul_as_an_escape_is_refused(client, conference):
+    """Django decodes the cookie escape \\000 to NUL; the session key then reached the database."""
+    client.cookies["sessionid"] = "\x00" * 32
+
+    response = client.get(reverse("conference:home", args=[conference.slug]))
+
+    assert response.status_code == 400
+
+
+def test_an_upload_with_nul_in_a_field_is_refused_and_a_nul_in_its_file_name_dropped(
+    client, conference, organiser
+):
+    client.force_login(organiser)
+    url = reverse("accounts:invitations_import", args=[conference.slug])
+    upload = SimpleUploadedFile("people\x00.csv", b"email\nz@example.org\n", "text/csv")
+
+    refused = client.post(url, {"import-file": upload, "import-send_now": "\x00"})
+    upload.seek(0)
+    accepted = client.post(url, {"import-file": upload})
+
+    assert refused.status_code == 400
+    assert accepted.status_code == 200
+    assert Invitation.objects.filter(email="z@example.org").exists()
+
+
+# Typed parsing, not str.isdigit(); an invalid filter is a 400 or ignored --------------------
+
+
+@pytest.mark.parametrize("track", ["²", "١٢", "9" * 30, "9" * 5000, "-1", "x"])
+def test_an_odd_track_filter_on_the_agenda_is_ignored_not_a_crash(client, conference, track):
+    response = client.get(reverse("sessions_app:agenda", args=[conference.slug]), {"track": track})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-1", "x"])
+def test_an_odd_slot_in_the_availability_form_is_refused_and_saves_nothing(
+    client, conference, delegate, value
+):
+    slot = MeetingSlotFactory(conference=conference)
+    client.force_login(delegate)
+    url = reverse("b2b_meetings:availability", args=[conference.slug])
+
+    response = client.post(url, {"unavailable": [str(slot.pk), value]})
+
+    assert response.status_code == 400
+    assert "valid" in " ".join(str(m) for m in response.context["messages"])
+    assert not Unavailability.objects.exists()
+
+
+def test_the_availability_form_saves_the_slots_ticked(client, conference, delegate):
+    slots = [MeetingSlotFactory(conference=conference) for _n in range(2)]
+    client.force_login(delegate)
+    url = reverse("b2b_meetings:availability", args=[conference.slug])
+
+    response = client.post(url, {"unavailable": [str(slots[1].pk)]})
+
+    assert response.status_code == 302
+    assert list(Unavailability.objects.values_list("slot", flat=True)) == [slots[1].pk]
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "parameter"),
+    [
+        ("gatelist_csv", {"country": "ZZZ"}, "country"),
+        ("gatelist_pdf", {"kind": "bogus"}, "kind"),
+        ("gatelist_csv", {"kind": ["recycler", "²"]}, "kind"),
+    ],
+)
+def test_an_invalid_gate_list_filter_is_a_400_naming_the_parameter(
+    client, conference, security_officer, name, query, parameter
+):
+    client.force_login(security_officer)
+
+    response = client.get(reverse(f"conference:{name}", args=[conference.slug]), query)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode().startswith(f"{parameter}: ")
