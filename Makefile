@@ -24,7 +24,7 @@ help:
 	@echo "make run       portal with demo data on http://$(HOST):$(PORT)/ (SQLite, on-disk broker)"
 	echo "make test      ruff, migrations check and pytest against PostgreSQL and Redis"
 	echo "                (DATABASE_URL, REDIS_URL and PYTEST_ARGS are passed through)"
-	echo "make lint      ruff check and ruff format --check"
+	echo "make lint      ruff check, ruff format --check and the layer contracts (lint-imports)"
 	echo "make format    ruff format and ruff check --fix"
 	echo "make bench     run bench/bench_*.py; results in bench/results/"
 	echo "make migrate   apply migrations"
@@ -111,6 +111,8 @@ test: export REDIS_URL ?= redis://127.0.0.1:6379/15
 test: venv
 	@echo "ruff check"
 	$(PY) -m ruff check .
+	echo "lint-imports (the layers in .importlinter)"
+	$(VENV)/bin/lint-imports --no-cache
 	echo "makemigrations --check"
 	# Models against migration files needs no server; an in-memory database
 	# spares the warning about a missing `portal` database.
@@ -130,6 +132,7 @@ lint: venv
 	@status=0
 	$(PY) -m ruff check . || status=1
 	$(PY) -m ruff format --check . || status=1
+	$(VENV)/bin/lint-imports --no-cache || status=1
 	exit $$status
 
 format: venv

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from accounts import selectors, services
 from accounts.models import Invitation
-from conference.services import email_queue
+from conference.core.services import email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -13,8 +13,8 @@ from django_countries.fields import CountryField
 
 from accounts import selectors, services
 from accounts.models import Invitation, Registration
-from conference.forms import BootstrapMixin
-from conference.models import Conference, Organisation, OrganisationKind
+from conference.core.forms import BootstrapMixin
+from conference.core.models import Conference, Organisation, OrganisationKind
 
 
 class LoginForm(BootstrapMixin, allauth_forms.LoginForm):
@@ -141,7 +141,7 @@ class InvitationImportForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, upload_refused=False, **kwargs):
         super().__init__(*args, **kwargs)
-        # The upload handler stopped the file while it streamed (conference.uploads):
+        # The upload handler stopped the file while it streamed (conference.core.uploads):
         # there is no file to validate, and the reason is its size, not its absence.
         self.upload_refused = upload_refused
         if upload_refused:

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from conference.db import CounterFieldsMixin
-from conference.models import Conference, Organisation, OrganisationKind
+from conference.core.db import CounterFieldsMixin
+from conference.core.models import Conference, Organisation, OrganisationKind
 
 
 def new_token():

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Invitation, Registration, User
 from accounts.services import JOB_INVITATIONS_SEND
-from conference.models import AuditLog, Job, Organisation, OutgoingEmail
-from conference.selectors import count_by
+from conference.core.models import AuditLog, Job, Organisation, OutgoingEmail
+from conference.core.selectors import count_by
 
 
 def invitation_by_token(*, token):

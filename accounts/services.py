@@ -5,7 +5,7 @@ registration workflow (pending → approved / waitlisted / rejected, withdrawn).
 
 Each public function runs in one transaction, except the bulk and sweep
 ones, which say how they split their work. Every email is an outbox row
-written in the transaction that causes it (`conference.services.email_queue`,
+written in the transaction that causes it (`conference.core.services.email_queue`,
 or `email_queue_many` for a bulk send); every registration status change is
 in the audit log and emails the delegate.
 
@@ -34,14 +34,15 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from accounts.models import Invitation, Registration, User
-from conference.models import (
+from conference.core.errors import DomainError
+from conference.core.models import (
     Conference,
     ConferenceRole,
     Job,
     Organisation,
     OrganisationKind,
 )
-from conference.services import audit_record, email_queue, email_queue_many
+from conference.core.services import audit_record, email_queue, email_queue_many
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +69,11 @@ JOB_RESUME_AFTER = timedelta(minutes=2)
 TAKEN_STATUSES = [*Invitation.LIVE_STATUSES, Invitation.Status.ACCEPTED]
 
 
-class InvitationError(Exception):
+class InvitationError(DomainError):
     """A refused invitation action; the message is for the organiser or invitee."""
 
 
-class RegistrationError(Exception):
+class RegistrationError(DomainError):
     """A refused registration action; the message is for the person who tried it."""
 
 
@@ -545,7 +546,7 @@ def invitation_send_job_start(*, conference, actor):
     conference, or return the one already queued or running.
     """
     from accounts.tasks import invitations_send
-    from conference.tasks import enqueue
+    from conference.core.tasks import enqueue
 
     with transaction.atomic():
         conference = _lock_conference(conference)
@@ -645,7 +646,7 @@ def invitation_send_jobs_resume(*, now=None):
     a job twice is harmless (see `invitation_send_job_run`). Returns their ids.
     """
     from accounts.tasks import invitations_send
-    from conference.tasks import enqueue
+    from conference.core.tasks import enqueue
 
     now = now or timezone.now()
     stale = list(

@@ -31,9 +31,9 @@ from accounts.forms import (
     RegistrationSettingsForm,
 )
 from accounts.models import Invitation, Registration
-from conference.models import OutgoingEmail, Role
-from conference.permissions import REGISTERED, SIGNED_IN, conference_view
-from conference.uploads import upload_limit, upload_refused
+from conference.core.models import OutgoingEmail, Role
+from conference.core.permissions import REGISTERED, SIGNED_IN, conference_view
+from conference.core.uploads import upload_limit, upload_refused
 
 PAGE_SIZE = 50
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from b2b_meetings.models import MeetingFeedback, MeetingRequest, MeetingSlot
 from b2b_meetings.rules import kind_rule_choices
 from b2b_meetings.services import B2B_SETTINGS_FIELDS
-from conference.forms import BootstrapMixin
-from conference.models import Conference, OrganisationKind, Room
+from conference.core.forms import BootstrapMixin
+from conference.core.models import Conference, OrganisationKind, Room
 
 
 class DirectoryFilterForm(BootstrapMixin, forms.Form):

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
-from conference.db import CounterFieldsMixin, PostgresExclusionConstraint
-from conference.models import Conference, Organisation, Room
+from conference.core.db import CounterFieldsMixin, PostgresExclusionConstraint
+from conference.core.models import Conference, Organisation, Room
 from sessions_app.models import Session
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Registration
 from b2b_meetings.models import MeetingSeat, MeetingSlot, Unavailability
-from conference.models import OrganisationKind
+from conference.core.models import OrganisationKind
 from sessions_app.models import Session, SessionSignup
 
 

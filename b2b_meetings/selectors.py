@@ -26,7 +26,7 @@ from b2b_meetings.models import (
     Unavailability,
 )
 from b2b_meetings.rules import busy_reasons, kind_pair_allowed
-from conference.models import Organisation
+from conference.core.models import Organisation
 from sessions_app.models import SessionSignup
 
 # Directory -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ raises `MeetingChanged`.
 A lock query reads the locked rows alone (no joined relations: see
 `_lock_meeting`); their relations are read once the lock is held.
 
-Emails go through the outbox (`conference.services.email_queue`, or
+Emails go through the outbox (`conference.core.services.email_queue`, or
 `email_queue_many` for a meeting's participants: one insert, one delivery
 task), written in the transaction that causes them, with dedup keys that
 make retries and repeated sweeps harmless. Closed door: meeting emails go
@@ -51,13 +51,14 @@ from b2b_meetings.rules import (
     kind_pair_allowed,
     people_in_slot,
 )
-from conference.calendar import CalendarEvent, ics_calendar
-from conference.models import Conference, Organisation
-from conference.services import audit_record, email_queue, email_queue_many
+from conference.core.errors import DomainError
+from conference.core.calendar import CalendarEvent, ics_calendar
+from conference.core.models import Conference, Organisation
+from conference.core.services import audit_record, email_queue, email_queue_many
 from sessions_app.models import Session
 
 
-class B2BError(Exception):
+class B2BError(DomainError):
     """A B2B action that cannot be done; the message is for the user."""
 
 

@@ -36,9 +36,9 @@ from b2b_meetings.forms import (
 )
 from b2b_meetings.models import Meeting, MeetingFeedback, MeetingRequest, MeetingSlot, Table
 from b2b_meetings.rules import is_request_recipient
-from conference.forms import parse_id
-from conference.models import Role
-from conference.permissions import DELEGATE, conference_view
+from conference.core.forms import parse_id
+from conference.core.models import Role
+from conference.core.permissions import DELEGATE, conference_view
 from sessions_app.models import Session
 
 DIRECTORY_PAGE_SIZE = 24

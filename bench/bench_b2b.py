@@ -226,7 +226,7 @@ def prepare_accepts(count):
     from accounts.models import Registration
     from b2b_meetings import selectors, services
     from b2b_meetings.models import MeetingSeat, MeetingSlot, Table
-    from conference.models import Conference
+    from conference.core.models import Conference
 
     conference = Conference.objects.get(slug=SLUG)
     if conference.b2b_kind_rules:
@@ -339,7 +339,7 @@ def query_counts():
 def dataset():
     from accounts.models import Registration
     from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot, Table
-    from conference.models import Organisation
+    from conference.core.models import Organisation
 
     return {
         "approved_delegates": Registration.objects.filter(
@@ -413,7 +413,10 @@ def run_concurrent(port, items, clients):
     return samples, time.perf_counter() - started
 
 
-DELIVERY_TASKS = {"conference.tasks.outbox_deliver", "conference.tasks.outbox_deliver_many"}
+DELIVERY_TASKS = {
+    "conference.core.tasks.outbox_deliver",
+    "conference.core.tasks.outbox_deliver_many",
+}
 
 
 def purge_queued_deliveries(redis_url, email_ids):
@@ -506,7 +509,7 @@ def main():
         django.setup()
         from django.db import connection
 
-        from conference.models import OutgoingEmail
+        from conference.core.models import OutgoingEmail
 
         if connection.vendor != "postgresql":
             raise SystemExit("The benchmark needs PostgreSQL (BENCH_DATABASE_URL).")

@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Registration, User  # noqa: E402
 from b2b_meetings.models import Meeting, MeetingSeat, MeetingSlot, Table  # noqa: E402
-from conference.models import (  # noqa: E402
+from conference.core.models import (  # noqa: E402
     Conference,
     ConferenceRole,
     Organisation,

@@ -9,7 +9,7 @@ Benchmark of bulk invitations. The targets of the invitations issue:
    (prefork pool, one process per CPU), delivers those emails to a local
    SMTP sink at 100 emails/s or more. A bulk send queues one delivery
    task per 25 emails, each sent over one SMTP session
-   (`conference.services.email_queue_many` / `outbox_deliver_many`).
+   (`conference.core.services.email_queue_many` / `outbox_deliver_many`).
 
 It runs on a PostgreSQL database of its own (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/portal_bench_invitations, dropped and
@@ -182,7 +182,7 @@ def main():
 
         from accounts import services
         from accounts.models import Invitation
-        from conference.models import Conference, ConferenceRole, Job, OutgoingEmail, Role
+        from conference.core.models import Conference, ConferenceRole, Job, OutgoingEmail, Role
 
         log("migrating")
         call_command("migrate", verbosity=0)

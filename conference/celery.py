@@ -21,14 +21,14 @@ app = Celery("conference")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (Queue("mail"), Queue("default"), Queue("long"))
 app.conf.task_routes = {
-    "conference.tasks.outbox_deliver": {"queue": "mail"},
-    "conference.tasks.outbox_deliver_many": {"queue": "mail"},
-    "conference.tasks.outbox_sweep": {"queue": "mail"},
+    "conference.core.tasks.outbox_deliver": {"queue": "mail"},
+    "conference.core.tasks.outbox_deliver_many": {"queue": "mail"},
+    "conference.core.tasks.outbox_sweep": {"queue": "mail"},
     "long.*": {"queue": "long"},
 }
 app.conf.beat_schedule = {
-    "heartbeat": {"task": "conference.tasks.heartbeat", "schedule": 30.0},
-    "outbox-sweep": {"task": "conference.tasks.outbox_sweep", "schedule": 60.0},
+    "heartbeat": {"task": "conference.core.tasks.heartbeat", "schedule": 30.0},
+    "outbox-sweep": {"task": "conference.core.tasks.outbox_sweep", "schedule": 60.0},
     "b2b-requests-expire": {"task": "b2b_meetings.tasks.requests_expire_sweep", "schedule": 60.0},
     "b2b-meeting-reminders": {
         "task": "b2b_meetings.tasks.meeting_reminders_sweep",
@@ -37,8 +37,8 @@ app.conf.beat_schedule = {
     "b2b-meeting-feedback": {"task": "b2b_meetings.tasks.meeting_feedback_sweep", "schedule": 60.0},
     "invitation-sweep": {"task": "accounts.tasks.invitation_sweep", "schedule": 60.0},
     "session-reminders": {"task": "sessions_app.tasks.session_reminder_sweep", "schedule": 60.0},
-    # ID document data after the retention period (conference.gate.id_data_purge).
-    "id-data-purge": {"task": "conference.tasks.id_data_purge_sweep", "schedule": 60.0},
+    # ID document data after the retention period (conference.portal.gate.id_data_purge).
+    "id-data-purge": {"task": "conference.core.tasks.id_data_purge_sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
 # Packages inside apps are not searched by default: the B2B scheduler's tasks.
@@ -54,4 +54,4 @@ if app.conf.broker_url.startswith("filesystem://"):
 @beat_init.connect
 def _first_heartbeat(sender=None, **kwargs):
     """Record a heartbeat as soon as beat starts, not a full interval later."""
-    app.send_task("conference.tasks.heartbeat")
+    app.send_task("conference.core.tasks.heartbeat")

@@ -56,19 +56,20 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "django_countries",
-    "conference.apps.ConferenceConfig",
+    "conference.core.apps.ConferenceConfig",
     "accounts",
     "sessions_app",
     "b2b_meetings",
+    "conference.portal.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Headers for every response, whatever answers it (conference/middleware.py).
-    "conference.middleware.PermissionsPolicyMiddleware",
-    "conference.middleware.PrivatePagesMiddleware",
+    # Headers for every response, whatever answers it (conference/core/middleware.py).
+    "conference.core.middleware.PermissionsPolicyMiddleware",
+    "conference.core.middleware.PrivatePagesMiddleware",
     # Before anything reads the session, the user or the database.
-    "conference.middleware.RefuseNulMiddleware",
+    "conference.core.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "conference.context_processors.portal",
+                "conference.core.context_processors.portal",
             ],
         },
     },
@@ -122,8 +123,8 @@ REDIS_URL = os.getenv("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Degrades to "no cache" while Redis is down (conference/cache.py).
-            "BACKEND": "conference.cache.ForgivingRedisCache",
+            # Degrades to "no cache" while Redis is down (conference/core/cache.py).
+            "BACKEND": "conference.core.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.getenv("CACHE_KEY_PREFIX", "portal"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -185,7 +186,7 @@ ACCOUNT_RATE_LIMITS = {
 # are trusted; 0 means the socket address is the client (forged headers ignored).
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 # Two-factor authentication (TOTP plus recovery codes). Organisers and security
-# officers must have it where the conference requires it (conference.permissions).
+# officers must have it where the conference requires it (conference.core.permissions).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_FORMS = {
     "authenticate": "accounts.forms.MfaAuthenticateForm",
@@ -218,9 +219,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The first handler stops a file as soon as it is over its view's limit
-# (conference/uploads.py), before the others keep a byte of it in memory or on disk.
+# (conference/core/uploads.py), before the others keep a byte of it in memory or on disk.
 FILE_UPLOAD_HANDLERS = [
-    "conference.uploads.LimitedUploadHandler",
+    "conference.core.uploads.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -289,7 +290,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Browser features no page uses, turned off (conference.middleware); the
+# Browser features no page uses, turned off (conference.core.middleware); the
 # check-in desk turns the camera back on for its badge scanner.
 PERMISSIONS_POLICY = {
     feature: []

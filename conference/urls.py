@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
-from conference import urls_staff, views
+from conference.portal import urls_staff, views
 
 # The Django admin checks no password of its own: staff log in through
 # allauth (its rate limits, its second factor) and change their password
@@ -21,7 +21,7 @@ event_patterns = (
         path("manage/outbox/<int:email_id>/", views.outbox_email, name="outbox_email"),
         path("manage/outbox/<int:email_id>/body/", views.outbox_email_body, name="outbox_body"),
         path("manage/outbox/<int:email_id>/resend/", views.outbox_resend, name="outbox_resend"),
-        # Exports, the gate list, badges and check-in (conference/urls_staff.py).
+        # Exports, the gate list, badges and check-in (conference/portal/urls_staff.py).
         *urls_staff.urlpatterns,
     ],
     "conference",

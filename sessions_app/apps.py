@@ -6,3 +6,7 @@ class SessionsAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "sessions_app"
     verbose_name = _("Agenda")
+
+    def ready(self):
+        # Plug into the extension points of the layers below (receivers connect on import).
+        from sessions_app import personal_data  # noqa: F401

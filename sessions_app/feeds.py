@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from conference.calendar import CalendarEvent, ics_calendar, ics_uid
+from conference.core.calendar import CalendarEvent, ics_calendar, ics_uid
 from sessions_app import selectors
 from sessions_app.templatetags.agenda import kind_label, speaker_role_label
 

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
-from conference.forms import BootstrapMixin
-from conference.models import Room
+from conference.core.forms import BootstrapMixin
+from conference.core.models import Room
 from sessions_app.models import Session, SessionSpeaker, Speaker, Track
 
 # The fixed palette of track colours (classes in portal.css: no inline styles).

@@ -4,8 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
-from conference.db import CounterFieldsMixin
-from conference.models import Conference, Room
+from conference.core.db import CounterFieldsMixin
+from conference.core.models import Conference, Room
 
 
 class Track(models.Model):

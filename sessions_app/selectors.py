@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 
 from b2b_meetings.models import MeetingSeat
 from b2b_meetings.selectors import meeting_list_for_registration
-from conference.forms import parse_id
+from conference.core.forms import parse_id
 from sessions_app.models import ScheduleRelease, Session, SessionSignup, SessionSpeaker
 
 # Kinds a delegate can sign up for (breaks and B2B blocks are not attended by sign-up).

@@ -2,7 +2,7 @@
 Writes of the agenda: building it, publishing it, signing up and reminding.
 
 Each service is one transaction. Emails go through the outbox
-(`conference.services.email_queue`) inside that transaction, with a dedup key,
+(`conference.core.services.email_queue`) inside that transaction, with a dedup key,
 so a retry or a second sweep never sends a message twice.
 """
 
@@ -15,14 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Registration, new_token
-from conference import timezones
-from conference.models import Conference, OutgoingEmail
-from conference.services import audit_record, email_queue
+from conference.core.errors import DomainError
+from conference.core import timezones
+from conference.core.models import Conference, OutgoingEmail
+from conference.core.services import audit_record, email_queue
 from sessions_app import selectors
 from sessions_app.models import ScheduleRelease, Session, SessionSignup, SessionSpeaker
 
 
-class AgendaError(Exception):
+class AgendaError(DomainError):
     """A change that cannot be made; the message is for the user."""
 
 

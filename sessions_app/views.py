@@ -22,9 +22,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from conference import timezones
-from conference.models import Role, Room
-from conference.permissions import ANYONE, DELEGATE, REGISTERED, conference_view, get_access
+from conference.core import timezones
+from conference.core.models import Role, Room
+from conference.core.permissions import ANYONE, DELEGATE, REGISTERED, conference_view, get_access
 from sessions_app import feeds, selectors, services
 from sessions_app.forms import (
     RoomForm,
@@ -44,7 +44,7 @@ AGENDA_CACHE_SECONDS = 24 * 60 * 60
 def _cached(key, build):
     """
     `build()` once per key. The cache backend carries on without Redis when
-    it is down (conference.cache), so the agenda then renders every time.
+    it is down (conference.core.cache), so the agenda then renders every time.
     """
     value = cache.get(key)
     if value is None:

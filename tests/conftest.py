@@ -20,7 +20,7 @@ import redis
 from django import conf as django_conf
 from django.db import connections
 
-from conference.models import Role
+from conference.core.models import Role
 from tests.factories import (
     ConferenceFactory,
     ConferenceRoleFactory,

@@ -21,7 +21,7 @@ from b2b_meetings.models import (
     MeetingSlot,
     Table,
 )
-from conference.models import (
+from conference.core.models import (
     Conference,
     ConferenceRole,
     Heartbeat,

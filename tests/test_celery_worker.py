@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from conference import services, tasks
 from conference.celery import app as celery_app
-from conference.models import Heartbeat, OutgoingEmail
+from conference.core import services, tasks
+from conference.core.models import Heartbeat, OutgoingEmail
 from tests.factories import HeartbeatFactory, OutgoingEmailFactory
 from tests.smtp import running_smtp_sink
 from tests.workers import celery_worker_argv

@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Invitation, Registration, User
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat, MeetingSlot
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from sessions_app.models import Session, SessionSignup
 from tests.factories import (
     ConferenceFactory,

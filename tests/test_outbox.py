@@ -11,8 +11,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from conference import services
-from conference.models import AuditLog, OutgoingEmail
+from conference.core import services
+from conference.core.models import AuditLog, OutgoingEmail
 from tests.factories import OutgoingEmailFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("email_templates")]

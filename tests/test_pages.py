@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from conference.models import Role
+from conference.core.models import Role
 from sessions_app.models import ScheduleRelease
 from sessions_app.services import schedule_publish
 from tests.factories import (

@@ -41,7 +41,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from b2b_meetings.models import MeetingSeat
-from conference.models import ExportPreset, Job
+from conference.core.models import ExportPreset, Job
 from sessions_app.services import schedule_publish, session_signup
 from tests.factories import (
     HeartbeatFactory,
@@ -145,7 +145,7 @@ EXPECTATIONS = {
     "conference:outbox_email": Row(ORGANISER_ONLY, kwargs=lambda w: {"email_id": w.email.pk}),
     "conference:outbox_body": Row(ORGANISER_ONLY, kwargs=lambda w: {"email_id": w.email.pk}),
     "conference:outbox_resend": organiser_post(kwargs=lambda w: {"email_id": w.email.pk}),
-    # --- Exports, gate list, badges, check-in (conference/urls_staff.py) ---------------------
+    # --- Exports, gate list, badges, check-in (conference/portal/urls_staff.py) -----------------
     "conference:exports": Row(ORGANISER_ONLY),
     "conference:exports_count": Row(ORGANISER_ONLY),
     "conference:attendees_csv": Row(ORGANISER_ONLY),

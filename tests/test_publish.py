@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from conference.models import AuditLog
+from conference.core.models import AuditLog
 from sessions_app.models import ScheduleRelease, Session
 from sessions_app.services import schedule_publish
 from tests.factories import RoomFactory, SessionFactory, local_time

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from b2b_meetings.scheduler.services import TIME_LIMITS
-from conference.forms import BootstrapMixin
+from conference.core.forms import BootstrapMixin
 
 
 class ScheduleForm(BootstrapMixin, forms.Form):

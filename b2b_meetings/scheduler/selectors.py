@@ -15,7 +15,7 @@ from accounts.models import Registration
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot, Table
 from b2b_meetings.scheduler import engine
 from b2b_meetings.scheduler.services import JOB_KIND, NOT_APPROVED
-from conference.models import Job
+from conference.core.models import Job
 
 REASON_LABELS = {
     engine.NO_PARTICIPANTS: _("nobody from the organisation has taken the request on"),

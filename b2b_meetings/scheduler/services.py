@@ -2,7 +2,7 @@
 Writes of the B2B auto-scheduler: start a run, run it (in the `long`
 queue), cancel it, commit or discard its preview.
 
-A run is a `conference.models.Job` of kind `b2b.schedule`. Its `params` are
+A run is a `conference.core.models.Job` of kind `b2b.schedule`. Its `params` are
 the organiser's options; its `result` holds the preview (the meetings to
 create and to move, what got nothing and why, the counts and the bound)
 and, once decided, its fate (`state`: preview, committing, committed,
@@ -44,8 +44,8 @@ from b2b_meetings.models import (
 )
 from b2b_meetings.scheduler import engine
 from b2b_meetings.services import B2BError, meeting_ics, registrations_lock
-from conference.models import Conference, Job, Organisation, OrganisationKind
-from conference.services import audit_record, email_queue
+from conference.core.models import Conference, Job, Organisation, OrganisationKind
+from conference.core.services import audit_record, email_queue
 from sessions_app.models import SessionSignup
 
 logger = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def schedule_start(*, conference, actor, reoptimise=False, boost=False, time_lim
     end long after its time limit) is marked failed rather than blocking.
     """
     from b2b_meetings.scheduler.tasks import schedule_run_task
-    from conference.tasks import enqueue
+    from conference.core.tasks import enqueue
 
     if time_limit not in TIME_LIMITS:
         raise SchedulerError(_("Choose one of the offered time limits."))
@@ -495,7 +495,7 @@ def schedule_commit_request(*, job, actor):
     reason in `commit_error`).
     """
     from b2b_meetings.scheduler.tasks import schedule_commit_task
-    from conference.tasks import enqueue
+    from conference.core.tasks import enqueue
 
     with transaction.atomic():
         job = _lock_preview(job)

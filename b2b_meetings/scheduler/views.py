@@ -14,8 +14,8 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from b2b_meetings.scheduler import selectors, services
 from b2b_meetings.scheduler.forms import ScheduleForm
-from conference.models import Job, Role
-from conference.permissions import conference_view
+from conference.core.models import Job, Role
+from conference.core.permissions import conference_view
 
 
 def _run(access, job_id):

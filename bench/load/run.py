@@ -313,7 +313,7 @@ def main(argv=None):
         django.setup()
         from django.db import connection
 
-        from conference.models import OutgoingEmail
+        from conference.core.models import OutgoingEmail
 
         if connection.vendor != "postgresql":
             raise SystemExit("The benchmark needs PostgreSQL (BENCH_DATABASE_URL).")

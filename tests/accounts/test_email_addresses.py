@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation, User
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from tests.factories import TEST_PASSWORD, InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

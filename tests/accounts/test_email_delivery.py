@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def _messages(n, start=0):
 def test_a_bulk_send_writes_each_email_once_and_delivers_it_in_chunks(
     conference, smtp_settings, django_capture_on_commit_callbacks
 ):
-    from conference.services import DELIVERY_CHUNK, email_queue_many
+    from conference.core.services import DELIVERY_CHUNK, email_queue_many
 
     with django_capture_on_commit_callbacks() as first:
         ids = email_queue_many(messages=_messages(2 * DELIVERY_CHUNK + 1), conference=conference)
@@ -88,7 +88,7 @@ def test_a_bulk_send_writes_each_email_once_and_delivers_it_in_chunks(
 
 
 def test_a_refused_chunk_is_retried_row_by_row_later(conference, smtp_settings):
-    from conference.services import email_queue_many, outbox_deliver_many
+    from conference.core.services import email_queue_many, outbox_deliver_many
 
     ids = list(email_queue_many(messages=_messages(3), conference=conference).values())
     smtp_settings.answer = "451 4.3.0 Try again later"
@@ -105,7 +105,7 @@ def test_a_refused_chunk_is_retried_row_by_row_later(conference, smtp_settings):
 
 
 def test_a_chunk_skips_rows_sent_or_not_yet_due(conference, smtp_settings):
-    from conference.services import email_queue_many, outbox_deliver_many
+    from conference.core.services import email_queue_many, outbox_deliver_many
 
     ids = email_queue_many(messages=_messages(3), conference=conference)
     OutgoingEmail.objects.filter(pk=ids["bulk:0"]).update(status=OutgoingEmail.Status.SENT)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Registration, User
-from conference.models import ConferenceRole, Role
+from conference.core.models import ConferenceRole, Role
 from tests.factories import TEST_PASSWORD, InvitationFactory, UserFactory
 
 PASSWORD = "a-long-pass-2026!"

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation
-from conference.models import AuditLog, Job, Organisation, OutgoingEmail
+from conference.core.models import AuditLog, Job, Organisation, OutgoingEmail
 from tests.factories import InvitationFactory, RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from conference.models import Role
+from conference.core.models import Role
 from tests.factories import TEST_PASSWORD, ConferenceRoleFactory, totp_activate
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from conference.models import AuditLog, OutgoingEmail
+from conference.core.models import AuditLog, OutgoingEmail
 from tests.factories import ConferenceFactory, OutgoingEmailFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Registration
-from conference.models import AuditLog, Organisation, OutgoingEmail
+from conference.core.models import AuditLog, Organisation, OutgoingEmail
 from tests.factories import (
     InvitationFactory,
     OrganisationFactory,

@@ -9,7 +9,7 @@ import datetime
 import pytest
 from django.test import Client
 
-from conference.models import OrganisationKind
+from conference.core.models import OrganisationKind
 from tests.factories import (
     MeetingSlotFactory,
     OrganisationFactory,

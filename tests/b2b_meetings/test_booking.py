@@ -9,7 +9,7 @@ from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingSeat, MeetingSlot, Unavailability
 from b2b_meetings.rules import busy_reasons, is_blocked, people_in_slot
 from b2b_meetings.services import B2BError, BookingError
-from conference.models import OrganisationKind, OutgoingEmail
+from conference.core.models import OrganisationKind, OutgoingEmail
 from tests.b2b_meetings.conftest import listed
 from tests.factories import SessionFactory, SessionSignupFactory, TableFactory, local_time
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingRequest
 from b2b_meetings.views import DIRECTORY_PAGE_SIZE
-from conference.models import OrganisationKind
+from conference.core.models import OrganisationKind
 from tests.b2b_meetings.conftest import listed, login, make_slots, url
 from tests.factories import TableFactory
 

@@ -9,7 +9,7 @@ from icalendar import Calendar
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingRequest, Unavailability
 from b2b_meetings.services import B2BError, BookingError
-from conference.models import OrganisationKind, OutgoingEmail
+from conference.core.models import OrganisationKind, OutgoingEmail
 from tests.b2b_meetings.conftest import listed
 
 pytestmark = pytest.mark.django_db

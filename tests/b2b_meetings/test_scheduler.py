@@ -18,7 +18,7 @@ from b2b_meetings.scheduler import services
 from b2b_meetings.scheduler.services import SchedulePreviewStale, SchedulerError
 from b2b_meetings.scheduler.tasks import schedule_commit_task, schedule_run_task
 from conference.celery import app as celery_app
-from conference.models import AuditLog, Job, OrganisationKind, OutgoingEmail
+from conference.core.models import AuditLog, Job, OrganisationKind, OutgoingEmail
 from tests.b2b_meetings.conftest import listed, login, make_slots, url
 from tests.factories import (
     ConferenceFactory,

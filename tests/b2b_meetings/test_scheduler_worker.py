@@ -15,7 +15,7 @@ from accounts.models import Registration, User
 from b2b_meetings.models import Meeting, MeetingRequest, Unavailability
 from b2b_meetings.scheduler import services
 from bench.scheduler.instances import generate
-from conference.models import Job, Organisation, OrganisationKind
+from conference.core.models import Job, Organisation, OrganisationKind
 from tests import test_celery_worker
 from tests.b2b_meetings.conftest import login, make_slots, url
 from tests.factories import TableFactory

@@ -8,7 +8,7 @@ from django.utils import timezone
 from b2b_meetings import services, tasks
 from b2b_meetings.models import MeetingFeedback, MeetingRequest, MeetingSlot
 from conference.celery import app
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from tests.b2b_meetings.conftest import listed
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingFeedback, MeetingRequest, Unavailability
-from conference.models import OrganisationKind, OutgoingEmail
+from conference.core.models import OrganisationKind, OutgoingEmail
 from tests.b2b_meetings.conftest import listed, login, make_slots, url
 from tests.factories import ConferenceFactory, RegistrationFactory
 

@@ -13,7 +13,7 @@ from django.test import Client
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from conference.models import OrganisationKind
+from conference.core.models import OrganisationKind
 from tests.factories import (
     MeetingFactory,
     MeetingSeatFactory,

@@ -11,8 +11,8 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from conference import badges, gate
-from conference.models import AuditLog
+from conference.core.models import AuditLog
+from conference.portal import badges, gate
 from tests.conference.conftest import body, login, pdf_pages, url
 from tests.factories import RegistrationFactory, UserFactory
 

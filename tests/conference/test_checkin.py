@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Registration
-from conference import gate
-from conference.models import AuditLog
+from conference.core.models import AuditLog
+from conference.portal import gate
 from tests.conference.conftest import login, url
 from tests.factories import ConferenceFactory, RegistrationFactory
 
@@ -168,7 +168,7 @@ def test_the_page_works_for_checkin_staff_and_organisers_only(
 
 
 def test_check_in_staff_of_another_conference_cannot_check_in_here(conference, cast):
-    from conference.models import Role
+    from conference.core.models import Role
     from tests.factories import ConferenceRoleFactory
 
     stranger = ConferenceRoleFactory(conference=ConferenceFactory(), role=Role.CHECKIN).user

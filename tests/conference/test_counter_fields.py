@@ -9,7 +9,7 @@ F(); the concurrency suite (tests/reliability) shows the races.
 import pytest
 from django.db.models import F
 
-from conference.models import Job
+from conference.core.models import Job
 from tests.factories import (
     InvitationFactory,
     MeetingFactory,

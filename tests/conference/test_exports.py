@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conference.models import AuditLog, ExportPreset
+from conference.core.models import AuditLog, ExportPreset
 from tests.conference.conftest import body, login, pdf_pages, read_csv, read_xlsx, url
 from tests.factories import (
     ConferenceFactory,
@@ -314,7 +314,7 @@ def test_csv_export_queries_do_not_grow_with_the_rows(conference, organiser, cas
 def test_csv_streams_in_chunks(conference, organiser, cast):
     for _ in range(40):
         RegistrationFactory(conference=conference, status="approved", job_title="x" * 150)
-    from conference import exports
+    from conference.portal import exports
 
     params = exports.ExportParams(columns=["name", "job_title"])
     table = exports.attendee_table(conference=conference, params=params)
@@ -350,7 +350,7 @@ def test_only_organisers_get_attendee_exports(
 
 
 def test_an_organiser_of_another_conference_gets_403(conference, cast):
-    from conference.models import Role
+    from conference.core.models import Role
     from tests.factories import ConferenceRoleFactory, totp_activate
 
     stranger = ConferenceRoleFactory(conference=ConferenceFactory(), role=Role.ORGANISER).user

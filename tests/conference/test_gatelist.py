@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Registration
-from conference import gate
 from conference.celery import app
-from conference.models import AuditLog, Role
-from conference.tasks import id_data_purge_sweep
+from conference.core.models import AuditLog, Role
+from conference.core.tasks import id_data_purge_sweep
+from conference.portal import gate
 from tests.conference.conftest import login, pdf_pages, read_csv, url
 from tests.factories import ConferenceFactory, ConferenceRoleFactory, RegistrationFactory
 
@@ -195,4 +195,4 @@ def test_after_the_deadline_exports_hold_no_id_data_even_before_the_sweep(
 def test_beat_runs_the_retention_sweep():
     schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
 
-    assert "conference.tasks.id_data_purge_sweep" in schedule
+    assert "conference.core.tasks.id_data_purge_sweep" in schedule

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from accounts.models import Registration, User
 from b2b_meetings.models import Meeting, MeetingRequest
-from conference.models import Conference
+from conference.core.models import Conference
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conference.models import Role
+from conference.core.models import Role
 from tests.browser import running_chromium
 from tests.e2e import personas, services
 from tests.factories import ConferenceFactory

@@ -11,7 +11,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from conference.models import Role
+from conference.core.models import Role
 from tests.factories import (
     TEST_PASSWORD,
     ConferenceRoleFactory,

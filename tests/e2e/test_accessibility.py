@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from b2b_meetings import services as b2b_services
-from conference.models import OrganisationKind
+from conference.core.models import OrganisationKind
 from sessions_app import services as agenda_services
 from sessions_app.services import schedule_publish
 from tests.e2e import personas

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from accounts import services as account_services
 from accounts.models import Invitation, Registration
 from b2b_meetings.models import Meeting
-from conference.models import OrganisationKind
+from conference.core.models import OrganisationKind
 from sessions_app import services as agenda_services
 from sessions_app.models import Session
 from tests.e2e import personas

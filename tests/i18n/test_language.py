@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from accounts.models import Registration
 from accounts.services import registration_transition
-from conference.models import OrganisationKind, OutgoingEmail
+from conference.core.models import OrganisationKind, OutgoingEmail
 from tests.factories import TEST_PASSWORD, OrganisationFactory, RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

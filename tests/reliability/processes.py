@@ -70,7 +70,7 @@ def stop_process(process, timeout=10):
 def sweep():
     """What beat sends every minute; refused quietly while the broker reconnects."""
     with contextlib.suppress(Exception):  # the next round tries again
-        celery_app.send_task("conference.tasks.outbox_sweep", retry=False)
+        celery_app.send_task("conference.core.tasks.outbox_sweep", retry=False)
 
 
 class LogFile:
@@ -243,8 +243,8 @@ _WORKER_WITH_SENDING_TIMEOUT = """
 import datetime, os, sys
 import django
 django.setup()
-import conference.services
-conference.services.SENDING_TIMEOUT = datetime.timedelta(seconds=float(os.environ["T"]))
+import conference.core.services
+conference.core.services.SENDING_TIMEOUT = datetime.timedelta(seconds=float(os.environ["T"]))
 from celery.__main__ import main
 sys.argv = ["celery", *sys.argv[1:]]
 sys.exit(main())

@@ -26,7 +26,7 @@ from accounts import services as accounts
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat
 from b2b_meetings.scheduler import services as scheduler
-from conference.models import AuditLog, OrganisationKind, OutgoingEmail
+from conference.core.models import AuditLog, OrganisationKind, OutgoingEmail
 from tests.b2b_meetings.conftest import listed, login, make_slots, url
 from tests.factories import (
     ConferenceFactory,

@@ -10,7 +10,7 @@ import pytest
 
 from accounts import services
 from accounts.models import Invitation
-from conference.models import Job, OutgoingEmail
+from conference.core.models import Job, OutgoingEmail
 from tests.factories import InvitationFactory
 from tests.reliability.parallel import crashes, run_together, slowed
 

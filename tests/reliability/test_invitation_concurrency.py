@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Invitation, Registration, User
-from conference.models import AuditLog, ConferenceRole, Role
+from conference.core.models import AuditLog, ConferenceRole, Role
 from tests.factories import InvitationFactory, UserFactory
 from tests.reliability.parallel import (
     WINDOW_SECONDS,

@@ -19,8 +19,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conference.models import Role
-from conference.services import audit_record
+from conference.core.models import Role
+from conference.core.services import audit_record
 from sessions_app import services as sessions
 from sessions_app.models import SessionSpeaker
 from tests.factories import (

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation, Registration
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from sessions_app.models import SessionSignup
 from tests.factories import SessionFactory
 from tests.reliability.processes import Worker, free_port, sweep, wait_for
@@ -153,7 +153,7 @@ def test_with_redis_down_people_register_and_every_email_arrives_once_it_is_back
 
 
 def test_the_cache_answers_as_empty_while_redis_is_down():
-    from conference.cache import ForgivingRedisCache
+    from conference.core.cache import ForgivingRedisCache
 
     cache = ForgivingRedisCache(f"redis://127.0.0.1:{free_port()}/0", {"OPTIONS": {}})
     started = time.monotonic()

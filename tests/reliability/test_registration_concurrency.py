@@ -18,7 +18,7 @@ import pytest
 
 from accounts import services
 from accounts.models import Registration
-from conference import gate
+from conference.portal import gate
 from tests.factories import OrganisationFactory, RegistrationFactory
 from tests.reliability.parallel import WINDOW_SECONDS, crashes, run_together, slowed
 

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from tests.reliability.processes import Worker, running_slow_smtp_sink, sweep, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]

@@ -131,7 +131,7 @@ def test_the_policy_allows_no_inline_script_or_style_and_no_other_origin(client)
 
 
 # The organisers' preview of an email's HTML body: the email as sent, with its
-# inline styles, served under its own sandboxed policy (conference/views.py).
+# inline styles, served under its own sandboxed policy (conference/portal/views.py).
 SANDBOXED = {"conference:outbox_body"}
 
 

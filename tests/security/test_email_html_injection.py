@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from b2b_meetings import services as b2b
-from conference.models import OrganisationKind, OutgoingEmail
+from conference.core.models import OrganisationKind, OutgoingEmail
 from tests.b2b_meetings.conftest import listed, make_slots
 from tests.factories import TEST_PASSWORD, OrganisationFactory, TableFactory, UserFactory
 

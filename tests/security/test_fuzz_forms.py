@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Invitation, Registration
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat
-from conference.models import Organisation
+from conference.core.models import Organisation
 from sessions_app.models import Session, SessionSignup
 from sessions_app.services import schedule_publish
 from tests.factories import (
@@ -126,7 +126,7 @@ def test_any_registration_post_is_answered_and_registers_wholly_or_not_at_all(
 
     assert response.status_code < 500
     if registered is None:
-        # A NUL in any field is refused before the form sees it (conference/middleware.py).
+        # A NUL in any field is refused before the form sees it (conference/core/middleware.py).
         nul = any("\x00" in value for value in data.values())
         assert response.status_code == (400 if nul else 200)
         assert new_organisations == 0

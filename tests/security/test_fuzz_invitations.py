@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from accounts import services
 from accounts.models import Invitation
-from conference.models import AuditLog, Organisation
+from conference.core.models import AuditLog, Organisation
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -55,7 +55,7 @@ FUZZED_PERSONAS = ("anonymous", "delegate", "checkin", "security", "organiser")
 # Every parameter a view reads from the query string or the form, and where.
 PARAMETERS = [
     "page",  # Paginator.get_page: invitations, registrations (accounts/views.py),
-    #          the B2B directory (b2b_meetings/views.py), the outbox (conference/views.py)
+    #          the B2B directory (b2b_meetings/views.py), the outbox (conference/portal/views.py)
     "q",  # Invitation-, Registration-, Directory-, OutboxFilterForm, CheckinSearchForm,
     #       AgendaFilters (sessions_app/selectors.py)
     "status",  # Invitation-, Registration-, OutboxFilterForm; ExportForm (forms_staff.py)
@@ -84,7 +84,7 @@ PARAMETERS = [
     #          the organisers' list actions (_back, accounts/views.py)
     "language",  # language_set (accounts/views.py)
     "time_zone",  # time_zone_save (sessions_app/views.py)
-    "code",  # checkin_scan (conference/views_staff.py)
+    "code",  # checkin_scan (conference/portal/views_staff.py)
     "unavailable",  # AvailabilityForm (b2b_meetings/forms.py)
     "action",  # registration_transition, RegistrationBulkForm, manage_slots
     "registrations",  # RegistrationBulkForm
@@ -501,7 +501,7 @@ def test_every_url_takes_any_drawn_arguments_and_parameters(persona, fuzz_world,
     assert not sent.failures, sent.report()
 
 
-# NUL, refused in one place (conference/middleware.py) ----------------------------------------
+# NUL, refused in one place (conference/core/middleware.py) ----------------------------------------
 
 NUL_MESSAGE = "contains a NUL character"
 

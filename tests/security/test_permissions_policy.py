@@ -1,6 +1,6 @@
 """
 Every response carries a Permissions-Policy that turns off the browser
-features no page uses (conference.middleware). The check-in desk scans badges
+features no page uses (conference.core.middleware). The check-in desk scans badges
 with the device camera (static/js/checkin.js), so its pages, and only they,
 let this origin use the camera.
 """

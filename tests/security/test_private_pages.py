@@ -1,5 +1,5 @@
 """
-What one person sees stays out of shared caches (conference.middleware):
+What one person sees stays out of shared caches (conference.core.middleware):
 every answer to a request with a session says `private, no-store` unless the
 view chose its own Cache-Control, and the public pages of an anonymous
 visitor stay cacheable. Walked over every URL and persona of the permission

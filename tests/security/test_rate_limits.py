@@ -76,7 +76,7 @@ def test_the_failed_login_counters_live_in_redis_for_five_minutes():
     keys = list(server.scan_iter(f"{prefix}:*:allauth:rl:allauth.account:login_failed:*"))
     per_account = [k for k in keys if b"/300.0/key:" in k]
     per_address = [k for k in keys if k.endswith(f":ip:{address}".encode())]
-    assert settings.CACHES["default"]["BACKEND"] == "conference.cache.ForgivingRedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "conference.core.cache.ForgivingRedisCache"
     assert per_account and per_address, keys
     assert all(0 < server.ttl(k) <= 300 for k in per_account)
 

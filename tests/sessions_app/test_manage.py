@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conference.models import AuditLog, Room
+from conference.core.models import AuditLog, Room
 from sessions_app import services
 from sessions_app.models import Session, SessionSpeaker, Speaker, Track
 from sessions_app.selectors import agenda_conflicts

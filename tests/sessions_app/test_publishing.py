@@ -2,7 +2,7 @@
 
 import pytest
 
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from sessions_app import services
 from sessions_app.models import Session
 from sessions_app.selectors import agenda_pending_changes

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conference.celery import app
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from sessions_app import services
 from sessions_app.models import Session
 from sessions_app.tasks import session_reminder_sweep

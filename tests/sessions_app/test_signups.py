@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 from sessions_app import services
 from sessions_app.models import Session, SessionSignup
 from sessions_app.selectors import waitlist_position

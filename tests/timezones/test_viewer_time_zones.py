@@ -18,8 +18,8 @@ from django.test import Client
 from icalendar import Calendar
 
 from b2b_meetings import services as b2b_services
-from conference.models import OutgoingEmail
-from conference.timezones import time_zone_label
+from conference.core.models import OutgoingEmail
+from conference.core.timezones import time_zone_label
 from sessions_app import services
 from sessions_app.services import schedule_publish
 from tests.factories import (

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from conference.db import CounterFieldsMixin
+from conference.core.db import CounterFieldsMixin
 
 
 def validate_time_zone(value):
@@ -397,7 +397,7 @@ class ExportPreset(models.Model):
     A saved attendee export: the columns and filters one audience needs (for
     example "Catering": names and dietary needs of approved delegates). The
     organisers name and edit them; `params` holds what the export page's
-    query string would, as read by `conference.exports.ExportParams`.
+    query string would, as read by `conference.portal.exports.ExportParams`.
     """
 
     class Audience(models.TextChoices):

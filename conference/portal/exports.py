@@ -6,7 +6,7 @@ format is written.
 One column registry (`ATTENDEE_COLUMNS`, `GATELIST_COLUMNS`) says for every
 column its label, its type and how to read it from a registration; a
 `Table` is the header plus a lazy iterator of typed rows; the writers turn a
-table into CSV (streamed), XLSX (openpyxl write-only) or PDF (conference.pdf).
+table into CSV (streamed), XLSX (openpyxl write-only) or PDF (conference.core.pdf).
 
 Memory stays flat whatever the row count: rows are plain values read through
 a server-side cursor (`.iterator(chunk_size=2000)`; model instances would cost
@@ -50,8 +50,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from accounts.models import Registration
 from b2b_meetings.models import Meeting, MeetingSeat
-from conference.models import Organisation, OrganisationKind
-from conference.pdf import TableColumn, TableWriter
+from conference.core.models import Organisation, OrganisationKind
+from conference.core.pdf import TableColumn, TableWriter
 from sessions_app.models import Session, SessionSignup
 
 CHUNK_SIZE = 2000

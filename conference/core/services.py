@@ -18,8 +18,8 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
-from conference.models import AuditLog, Heartbeat, OutgoingEmail
-from conference.timezones import recipient_time_zone
+from conference.core.models import AuditLog, Heartbeat, OutgoingEmail
+from conference.core.timezones import recipient_time_zone
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def email_queue(
         },
     )
     if created:
-        from conference.tasks import enqueue, outbox_deliver
+        from conference.core.tasks import enqueue, outbox_deliver
 
         enqueue(outbox_deliver, email.pk)
     return email
@@ -161,7 +161,7 @@ def email_queue_many(*, messages, conference=None):
             "dedup_key", "pk"
         )
     )
-    from conference.tasks import enqueue, outbox_deliver_many
+    from conference.core.tasks import enqueue, outbox_deliver_many
 
     ids = sorted(new.values())
     for start in range(0, len(ids), DELIVERY_CHUNK):
@@ -332,7 +332,7 @@ def outbox_resend(*, email, actor):
             obj=email,
             summary=f"{email.kind} to {email.recipient}",
         )
-        from conference.tasks import enqueue, outbox_deliver
+        from conference.core.tasks import enqueue, outbox_deliver
 
         enqueue(outbox_deliver, email.pk)
     return email

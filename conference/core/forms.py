@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from conference.models import OutgoingEmail
+from conference.core.models import OutgoingEmail
 
 # PostgreSQL's bigint, the type of every id: a larger number names no row.
 ID_MAX = 2**63 - 1

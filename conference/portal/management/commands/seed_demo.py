@@ -21,8 +21,8 @@ from django.utils import timezone
 from accounts.models import Invitation, Registration, User
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot, Table, Unavailability
 from b2b_meetings.services import BookingError, meeting_create
-from conference import demo_data as data
-from conference.models import Conference, ConferenceRole, Organisation, Role, Room
+from conference.core.models import Conference, ConferenceRole, Organisation, Role, Room
+from conference.portal import demo_data as data
 from sessions_app.models import (
     ScheduleRelease,
     Session,

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from conference.models import Conference, ConferenceRole, Role
+from conference.core.models import Conference, ConferenceRole, Role
 
 # Pseudo-roles, next to the staff roles of `Role`.
 ANYONE = "anyone"

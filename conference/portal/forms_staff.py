@@ -7,9 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
-from conference import exports
-from conference.forms import BootstrapMixin
-from conference.models import ExportPreset, OrganisationKind
+from conference.core.forms import BootstrapMixin
+from conference.core.models import ExportPreset, OrganisationKind
+from conference.portal import exports
 
 
 class CommaSeparatedChoiceField(forms.MultipleChoiceField):

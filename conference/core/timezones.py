@@ -3,7 +3,7 @@ Time zones. Times are stored in UTC and shown in the conference's zone with
 its label; the agenda and a delegate's schedule can show them in the viewer's
 own zone (`User.time_zone`, or a `tz` parameter), and emails add the
 recipient's zone when it differs. Templates reach these through
-conference/templatetags/when.py, so every page labels a time the same way.
+conference/core/templatetags/when.py, so every page labels a time the same way.
 """
 
 import functools

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Registration
 from b2b_meetings.models import Meeting, MeetingRequest
-from conference import selectors, services
-from conference.forms import OutboxFilterForm
-from conference.models import OutgoingEmail, Role
-from conference.permissions import ANYONE, conference_view
+from conference.core import selectors, services
+from conference.core.forms import OutboxFilterForm
+from conference.core.models import OutgoingEmail, Role
+from conference.core.permissions import ANYONE, conference_view
 from sessions_app.selectors import release_latest
 
 

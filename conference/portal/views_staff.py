@@ -31,8 +31,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from conference import badges, exports, gate, selectors
-from conference.forms_staff import (
+from conference.core import selectors
+from conference.core.middleware import permissions_policy
+from conference.core.models import ExportPreset, Role
+from conference.core.permissions import DELEGATE, conference_view
+from conference.portal import badges, exports, gate
+from conference.portal.forms_staff import (
     BadgeForm,
     CheckinSearchForm,
     ExportForm,
@@ -40,9 +44,6 @@ from conference.forms_staff import (
     PresetForm,
     chooser_choices,
 )
-from conference.middleware import permissions_policy
-from conference.models import ExportPreset, Role
-from conference.permissions import DELEGATE, conference_view
 
 CHECKIN_ROLES = (Role.CHECKIN, Role.ORGANISER)
 # The check-in page scans badges with the device camera (static/js/checkin.js);

@@ -10,14 +10,14 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Registration
-from conference.badges import normalise_badge_code
-from conference.models import (
+from conference.core.models import (
     AuditLog,
     Conference,
     Heartbeat,
     OrganisationKind,
     OutgoingEmail,
 )
+from conference.portal.badges import normalise_badge_code
 
 
 def conference_list_upcoming():

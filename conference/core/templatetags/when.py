@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from conference.timezones import time_zone_label, time_zone_or_none
+from conference.core.timezones import time_zone_label, time_zone_or_none
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ URLs of the exports, the gate list, badges and check-in, under
 
 from django.urls import path
 
-from conference import views_staff as views
+from conference.portal import views_staff as views
 
 urlpatterns = [
     # Organisers: the exports page, its downloads and presets.

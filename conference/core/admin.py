@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from conference.models import (
+from conference.core.models import (
     AuditLog,
     Conference,
     ConferenceRole,

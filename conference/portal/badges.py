@@ -20,8 +20,8 @@ from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from conference.models import OrganisationKind
-from conference.pdf import GREY, NAVY, RULE, fit_size, fonts, text_width, wrap
+from conference.core.models import OrganisationKind
+from conference.core.pdf import GREY, NAVY, RULE, fit_size, fonts, text_width, wrap
 
 # One colour per organisation kind, each dark enough for white text on it.
 KIND_COLOURS = {

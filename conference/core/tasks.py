@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from conference import services
+from conference.core import services
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,6 @@ def heartbeat():
 @shared_task
 def id_data_purge_sweep():
     """Erase ID document data of conferences whose retention period is over."""
-    from conference import gate
+    from conference.portal import gate
 
     gate.id_data_purge()

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Registration
-from conference.badges import normalise_badge_code
-from conference.models import Conference, ExportPreset
-from conference.services import audit_record
+from conference.core.errors import DomainError
+from conference.core.models import Conference, ExportPreset
+from conference.core.services import audit_record
+from conference.portal.badges import normalise_badge_code
 
 # Audit actions, read back by the dashboard and the gate-list page.
 EXPORT_ATTENDEES = "export.attendees"
@@ -182,7 +183,7 @@ def id_data_purge(*, now=None):
 # Export presets ----------------------------------------------------------------------------
 
 
-class PresetNameTaken(Exception):
+class PresetNameTaken(DomainError):
     pass
 
 
