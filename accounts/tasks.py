@@ -21,3 +21,9 @@ def invitation_sweep():
     """
     services.invitation_sweep()
     services.invitation_send_jobs_resume()
+
+
+@shared_task
+def id_data_purge_sweep():
+    """Erase ID document data of conferences whose retention period is over."""
+    services.id_data_purge()

@@ -51,8 +51,8 @@ from b2b_meetings.rules import (
     kind_pair_allowed,
     people_in_slot,
 )
-from conference.core.errors import DomainError
 from conference.core.calendar import CalendarEvent, ics_calendar
+from conference.core.errors import DomainError
 from conference.core.models import Conference, Organisation
 from conference.core.services import audit_record, email_queue, email_queue_many
 from sessions_app.models import Session

@@ -37,8 +37,8 @@ app.conf.beat_schedule = {
     "b2b-meeting-feedback": {"task": "b2b_meetings.tasks.meeting_feedback_sweep", "schedule": 60.0},
     "invitation-sweep": {"task": "accounts.tasks.invitation_sweep", "schedule": 60.0},
     "session-reminders": {"task": "sessions_app.tasks.session_reminder_sweep", "schedule": 60.0},
-    # ID document data after the retention period (conference.portal.gate.id_data_purge).
-    "id-data-purge": {"task": "conference.core.tasks.id_data_purge_sweep", "schedule": 60.0},
+    # ID document data after the retention period (accounts.services.id_data_purge).
+    "id-data-purge": {"task": "accounts.tasks.id_data_purge_sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
 # Packages inside apps are not searched by default: the B2B scheduler's tasks.

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Registration, new_token
-from conference.core.errors import DomainError
 from conference.core import timezones
+from conference.core.errors import DomainError
 from conference.core.models import Conference, OutgoingEmail
 from conference.core.services import audit_record, email_queue
 from sessions_app import selectors

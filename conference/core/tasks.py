@@ -52,11 +52,3 @@ def outbox_sweep():
 @shared_task
 def heartbeat():
     services.heartbeat_record(name="beat")
-
-
-@shared_task
-def id_data_purge_sweep():
-    """Erase ID document data of conferences whose retention period is over."""
-    from conference.portal import gate
-
-    gate.id_data_purge()

@@ -31,11 +31,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import services as account_services
 from conference.core import selectors
 from conference.core.middleware import permissions_policy
 from conference.core.models import ExportPreset, Role
 from conference.core.permissions import DELEGATE, conference_view
-from conference.portal import badges, exports, gate
+from conference.portal import badges, checkin_selectors, exports, gate
 from conference.portal.forms_staff import (
     BadgeForm,
     CheckinSearchForm,
@@ -377,7 +378,7 @@ def presets_suggested(request, access):
 @conference_view(Role.SECURITY)
 def gatelist_page(request, access):
     conference = access.conference
-    deadline = gate.id_retention_deadline(conference)
+    deadline = account_services.id_retention_deadline(conference)
     context = {
         "conference": conference,
         "form": GateListForm(conference=conference),
@@ -387,7 +388,7 @@ def gatelist_page(request, access):
             conference=conference, actions=[gate.GATELIST_DOWNLOAD], limit=10
         ),
         "erasures": selectors.audit_latest(
-            conference=conference, actions=[gate.ID_DATA_ERASED], limit=1
+            conference=conference, actions=[account_services.ID_DATA_ERASED], limit=1
         ),
     }
     return render(request, "conference/exports_gatelist.html", context)
@@ -407,7 +408,7 @@ def gatelist_export(request, access, fmt):
     if not form.is_valid():
         return _bad_request(form)
     params = form.params()
-    expired = gate.id_data_expired(conference)
+    expired = account_services.id_data_expired(conference)
     table = exports.gatelist_table(conference=conference, params=params, hide_id_data=expired)
     gate.export_record(
         conference=conference,
@@ -445,12 +446,12 @@ def gatelist_export(request, access, fmt):
 
 def _checkin_context(access, **extra):
     conference = access.conference
-    by_kind, totals = selectors.checkin_arrivals(conference=conference)
+    by_kind, totals = checkin_selectors.checkin_arrivals(conference=conference)
     return {
         "conference": conference,
         "arrivals": by_kind,
         "totals": totals,
-        "latest": selectors.checkin_latest(conference=conference),
+        "latest": checkin_selectors.checkin_latest(conference=conference),
         "search_form": CheckinSearchForm(),
         **extra,
     }
@@ -487,7 +488,9 @@ def checkin_page(request, access):
 def checkin_search(request, access):
     form = CheckinSearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    results = selectors.checkin_search(conference=access.conference, query=query) if query else []
+    results = (
+        checkin_selectors.checkin_search(conference=access.conference, query=query) if query else []
+    )
     context = {"conference": access.conference, "query": query, "results": results}
     if request.htmx:
         return render(request, "conference/checkin_search.html", context)

@@ -9,10 +9,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import Registration
+from accounts.tasks import id_data_purge_sweep
 from conference.celery import app
 from conference.core.models import AuditLog, Role
-from conference.core.tasks import id_data_purge_sweep
 from conference.portal import gate
 from tests.conference.conftest import login, pdf_pages, read_csv, url
 from tests.factories import ConferenceFactory, ConferenceRoleFactory, RegistrationFactory
@@ -112,7 +113,7 @@ def test_gate_list_page_shows_the_retention_date_and_recent_downloads(
     response = login(security_officer).get(url(conference, "manage/exports/gatelist/"))
 
     html = response.content.decode()
-    assert response.context["deadline"] == gate.id_retention_deadline(conference)
+    assert response.context["deadline"] == account_services.id_retention_deadline(conference)
     assert "erased automatically" in html
     assert len(response.context["downloads"]) == 1
 
@@ -124,7 +125,7 @@ def test_retention_deadline_is_n_days_after_the_last_day_in_the_conference_zone(
     conference.end_date = datetime.date(2026, 3, 5)
     conference.id_retention_days = 30
 
-    deadline = gate.id_retention_deadline(conference)
+    deadline = account_services.id_retention_deadline(conference)
 
     assert deadline == datetime.datetime(2026, 4, 5, tzinfo=conference.tz)
     # Midnight in Kolkata is 18:30 UTC the day before.
@@ -143,7 +144,7 @@ def _ended(conference, days_ago, retention=30):
 def test_id_data_is_kept_until_the_deadline(conference, cast):
     _ended(conference, days_ago=10)
 
-    assert gate.id_data_purge() == 0
+    assert account_services.id_data_purge() == 0
     cast["sato"].refresh_from_db()
     assert cast["sato"].id_document_number == "TK1234567"
 
@@ -165,13 +166,13 @@ def test_sweep_erases_id_data_after_the_retention_period_once(conference, securi
     assert cast["sato"].nationality == "JP"
     kept.refresh_from_db()
     assert kept.id_document_number == "KEEP1"
-    entry = AuditLog.objects.get(conference=conference, action=gate.ID_DATA_ERASED)
+    entry = AuditLog.objects.get(conference=conference, action=account_services.ID_DATA_ERASED)
     assert entry.data["rows"] == 3
     assert entry.actor is None
 
     # A second sweep finds nothing to do and writes nothing.
-    assert gate.id_data_purge() == 0
-    assert AuditLog.objects.filter(action=gate.ID_DATA_ERASED).count() == 1
+    assert account_services.id_data_purge() == 0
+    assert AuditLog.objects.filter(action=account_services.ID_DATA_ERASED).count() == 1
 
     rows = read_csv(gatelist(login(security_officer), conference))[1:]
     assert [row[4:7] for row in rows] == [["", "", ""], ["", "", ""]]
@@ -195,4 +196,4 @@ def test_after_the_deadline_exports_hold_no_id_data_even_before_the_sweep(
 def test_beat_runs_the_retention_sweep():
     schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
 
-    assert "conference.core.tasks.id_data_purge_sweep" in schedule
+    assert "accounts.tasks.id_data_purge_sweep" in schedule
