@@ -13,6 +13,10 @@ from django_countries.fields import CountryField
 from conference.core.db import CounterFieldsMixin
 from conference.core.models import Conference, Organisation, OrganisationKind
 
+# The kind of `conference.core.models.Job` that emails a conference's queued
+# invitations (written by the services, listed by the selectors).
+JOB_INVITATIONS_SEND = "invitations.send"
+
 
 def new_token():
     """An unguessable URL-safe token (256 bits)."""

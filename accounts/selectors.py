@@ -9,8 +9,8 @@ from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Invitation, Registration, User
-from accounts.services import JOB_INVITATIONS_SEND
+from accounts.models import JOB_INVITATIONS_SEND, Invitation, Registration, User
+from accounts.personal_data import iso, sections_collect
 from conference.core.models import AuditLog, Job, Organisation, OutgoingEmail
 from conference.core.selectors import count_by
 
@@ -166,25 +166,20 @@ def organisation_choices(*, user=None):
     return organisations.order_by("name")
 
 
-def _iso(value):
-    return value.isoformat() if value else None
-
-
 def registration_personal_data(*, user, conference):
     """
     Everything the portal holds about `user` that concerns this conference,
-    as JSON-ready data: account, invitation, registration (with ID document
-    data: it is theirs), session sign-ups, B2B requests and meetings, emails.
+    as JSON-ready data: account, invitations, registration (with ID document
+    data: it is theirs), then the sections of the apps above accounts
+    (session sign-ups, B2B requests and meetings: accounts.personal_data),
+    then emails.
     """
-    from b2b_meetings.models import MeetingRequest, MeetingSeat
-    from sessions_app.models import SessionSignup
-
     registration = (
         Registration.objects.select_related("organisation")
         .filter(conference=conference, user=user)
         .first()
     )
-    data = {
+    return {
         "conference": {"name": conference.name, "slug": conference.slug},
         "account": {
             "email": user.email,
@@ -193,92 +188,58 @@ def registration_personal_data(*, user, conference):
             "family_name_first": user.family_name_first,
             "language": user.language,
             "time_zone": user.time_zone,
-            "joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "joined": iso(user.date_joined),
+            "last_login": iso(user.last_login),
         },
         "invitations": [
             {
                 "email": invitation.email,
                 "role": invitation.role,
                 "status": invitation.status,
-                "sent_at": _iso(invitation.sent_at),
-                "accepted_at": _iso(invitation.accepted_at),
+                "sent_at": iso(invitation.sent_at),
+                "accepted_at": iso(invitation.accepted_at),
             }
             for invitation in Invitation.objects.filter(conference=conference).filter(
                 Q(accepted_by=user) | Q(email__iexact=user.email)
             )
         ],
-        "registration": None,
-        "session_signups": [],
-        "meeting_requests": [],
-        "meetings": [],
+        "registration": _registration_data(registration) if registration else None,
+        **sections_collect(user=user, conference=conference, registration=registration),
         "emails": [
             {
                 "subject": email.subject,
                 "kind": email.kind,
                 "status": email.status,
-                "created_at": _iso(email.created_at),
-                "sent_at": _iso(email.sent_at),
+                "created_at": iso(email.created_at),
+                "sent_at": iso(email.sent_at),
             }
             for email in OutgoingEmail.objects.filter(
                 conference=conference, recipient__iexact=user.email
             ).order_by("created_at")
         ],
     }
-    if registration is None:
-        return data
+
+
+def _registration_data(registration):
     organisation = registration.organisation
-    data["registration"] = {
+    return {
         "status": registration.status,
-        "registered_at": _iso(registration.created_at),
-        "status_changed_at": _iso(registration.status_changed_at),
+        "registered_at": iso(registration.created_at),
+        "status_changed_at": iso(registration.status_changed_at),
         "organisation": organisation.name if organisation else None,
         "organisation_kind": organisation.kind if organisation else None,
         "job_title": registration.job_title,
         "nationality": str(registration.nationality.code or ""),
         "id_document_type": registration.id_document_type,
         "id_document_number": registration.id_document_number,
-        "id_document_expiry": _iso(registration.id_document_expiry),
-        "id_data_erased_at": _iso(registration.id_data_erased_at),
+        "id_document_expiry": iso(registration.id_document_expiry),
+        "id_data_erased_at": iso(registration.id_data_erased_at),
         "dietary_needs": registration.dietary_needs,
         "access_needs": registration.access_needs,
         "directory_consent": registration.directory_consent,
         "directory_contact": registration.directory_contact,
-        "privacy_accepted_at": _iso(registration.privacy_accepted_at),
+        "privacy_accepted_at": iso(registration.privacy_accepted_at),
         "badge_code": registration.badge_code,
-        "checked_in_at": _iso(registration.checked_in_at),
-        "deletion_requested_at": _iso(registration.deletion_requested_at),
+        "checked_in_at": iso(registration.checked_in_at),
+        "deletion_requested_at": iso(registration.deletion_requested_at),
     }
-    data["session_signups"] = [
-        {
-            "session": signup.session.title,
-            "starts_at": _iso(signup.session.starts_at),
-            "status": signup.status,
-        }
-        for signup in SessionSignup.objects.filter(registration=registration).select_related(
-            "session"
-        )
-    ]
-    data["meeting_requests"] = [
-        {
-            "direction": "sent" if request.requester_id == registration.pk else "received",
-            "agenda": request.agenda,
-            "status": request.status,
-            "created_at": _iso(request.created_at),
-        }
-        for request in MeetingRequest.objects.filter(
-            Q(requester=registration) | Q(target_registration=registration)
-        )
-    ]
-    data["meetings"] = [
-        {
-            "starts_at": _iso(seat.slot.starts_at),
-            "ends_at": _iso(seat.slot.ends_at),
-            "table": seat.meeting.table.label,
-            "status": seat.meeting.status,
-        }
-        for seat in MeetingSeat.objects.filter(registration=registration).select_related(
-            "slot", "meeting__table"
-        )
-    ]
-    return data

@@ -31,6 +31,7 @@ from accounts.forms import (
     RegistrationSettingsForm,
 )
 from accounts.models import Invitation, Registration
+from conference.core.errors import shown_to_user
 from conference.core.models import OutgoingEmail, Role
 from conference.core.permissions import REGISTERED, SIGNED_IN, conference_view
 from conference.core.uploads import upload_limit, upload_refused
@@ -86,10 +87,9 @@ def invitation(request, token):
         if request.user.is_authenticated:
             context["other_account"] = request.user.email.lower() != invitation.email.lower()
             if request.method == "POST" and not context["other_account"]:
-                try:
+                with shown_to_user(request) as outcome:
                     services.invitation_accept(token=token, user=request.user)
-                except services.InvitationError as exc:
-                    messages.error(request, str(exc))
+                if not outcome.ok:
                     return redirect("invitation", token)
                 request.session.pop("invitation_token", None)
                 messages.success(
@@ -190,19 +190,17 @@ def register(request, access):
             user=request.user,
         )
         if request.method == "POST" and form.is_valid():
-            try:
+            with shown_to_user(request):
                 if editing:
                     services.registration_update(
                         registration=registration, actor=request.user, **form.service_kwargs()
                     )
                     messages.success(request, _("Your details are saved."))
                 else:
-                    registration = services.registration_create(
+                    services.registration_create(
                         conference=conference, user=request.user, **form.service_kwargs()
                     )
                     messages.success(request, _("Thank you for registering."))
-            except services.RegistrationError as exc:
-                messages.error(request, str(exc))
             return redirect("accounts:register", conference.slug)
     context = {
         "conference": conference,
@@ -218,16 +216,14 @@ def register(request, access):
 @require_POST
 @conference_view(REGISTERED)
 def withdraw(request, access):
-    try:
+    with shown_to_user(request) as outcome:
         services.registration_transition(
             registration=access.registration,
             to=Registration.Status.WITHDRAWN,
             actor=request.user,
             by_delegate=True,
         )
-    except services.RegistrationError as exc:
-        messages.error(request, str(exc))
-    else:
+    if outcome.ok:
         messages.success(request, _("Your registration is withdrawn."))
     return redirect("accounts:register", access.conference.slug)
 
@@ -373,11 +369,9 @@ def invitations_job(request, access, job_id):
 @conference_view(Role.ORGANISER)
 def invitation_resend(request, access, invitation_id):
     invitation = selectors.invitation_get(conference=access.conference, invitation_id=invitation_id)
-    try:
+    with shown_to_user(request) as outcome:
         services.invitation_resend(invitation=invitation, actor=request.user)
-    except services.InvitationError as exc:
-        messages.error(request, str(exc))
-    else:
+    if outcome.ok:
         messages.success(
             request, _("Invitation resent to %(email)s.") % {"email": invitation.email}
         )
@@ -388,11 +382,9 @@ def invitation_resend(request, access, invitation_id):
 @conference_view(Role.ORGANISER)
 def invitation_revoke(request, access, invitation_id):
     invitation = selectors.invitation_get(conference=access.conference, invitation_id=invitation_id)
-    try:
+    with shown_to_user(request) as outcome:
         services.invitation_revoke(invitation=invitation, actor=request.user)
-    except services.InvitationError as exc:
-        messages.error(request, str(exc))
-    else:
+    if outcome.ok:
         messages.success(
             request, _("Invitation to %(email)s revoked.") % {"email": invitation.email}
         )
@@ -527,13 +519,11 @@ def registration_transition(request, access, registration_id):
     if action is None:
         messages.error(request, _("Unknown action."))
     else:
-        try:
+        with shown_to_user(request) as outcome:
             services.registration_transition(
                 registration=registration, to=action[0], actor=request.user
             )
-        except services.RegistrationError as exc:
-            messages.error(request, str(exc))
-        else:
+        if outcome.ok:
             messages.success(request, _("Registration updated; the delegate is told by email."))
     return redirect("accounts:registration", conference.slug, registration.pk)
 
