@@ -17,8 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from conference.core.calendar import CalendarEvent, ics_calendar, ics_uid
-from sessions_app import selectors
-from sessions_app.templatetags.agenda import kind_label, speaker_role_label
+from sessions_app import schedule, selectors
+from sessions_app.labels import kind_label, speaker_role_label
 
 
 def _session_description(item):
@@ -141,8 +141,8 @@ def agenda_json(*, conference, release):
 def personal_ics(*, registration, release):
     """
     One delegate's calendar: their live sign-ups (a waiting-list place is
-    TENTATIVE) and B2B meetings, cancelled ones as CANCELLED. Returns
-    (bytes, etag).
+    TENTATIVE) and what the schedule's other sources add (`sessions_app.schedule`:
+    B2B meetings), cancelled ones as CANCELLED. Returns (bytes, etag).
     """
     conference = registration.conference
     published = {item["id"]: item for item in selectors.release_snapshot(release=release)}
@@ -159,34 +159,10 @@ def personal_ics(*, registration, release):
     stamps = [registration.created_at, *(s.updated_at for s in signups.values())]
     if release:
         stamps.append(release.published_at)
-    meetings = selectors.meeting_list_for_registration(
-        registration=registration, include_cancelled=True
-    )
-    for meeting in meetings:
-        table = meeting.table
-        where = f"{table.room.name} · {table.label}" if table.room_id else table.label
-        description = meeting.note or ""
-        people = selectors.meeting_others(meeting=meeting, registration=registration)
-        if people:
-            description = "\n".join(
-                [gettext("With: %(people)s") % {"people": ", ".join(people)}, description]
-            ).strip()
-        events.append(
-            CalendarEvent(
-                # The same UID as the meeting's emailed invitations, so that a
-                # calendar holding both shows one event.
-                uid=str(meeting.ics_uid),
-                starts_at=meeting.slot.starts_at,
-                ends_at=meeting.slot.ends_at,
-                summary=selectors.meeting_title(meeting=meeting, registration=registration),
-                sequence=meeting.sequence,
-                description=description,
-                location=f"{where}, {conference.venue}" if conference.venue else where,
-                cancelled=meeting.status == meeting.Status.CANCELLED,
-                categories=[gettext("B2B meeting")],
-            )
-        )
-        stamps.append(meeting.updated_at)
+    for entry in schedule.entries_for(registration=registration, include_cancelled=True):
+        events.append(_entry_event(conference, entry))
+        if entry.updated_at is not None:
+            stamps.append(entry.updated_at)
     body = ics_calendar(
         name=gettext("%(conference)s: my schedule") % {"conference": conference.name},
         time_zone=conference.time_zone,
@@ -195,3 +171,24 @@ def personal_ics(*, registration, release):
         local_times=True,
     )
     return body, hashlib.sha256(body).hexdigest()[:32]
+
+
+def _entry_event(conference, entry):
+    """An entry of another source of the schedule (a B2B meeting) as an event."""
+    description = entry.note or ""
+    if entry.people:
+        description = "\n".join(
+            [gettext("With: %(people)s") % {"people": ", ".join(entry.people)}, description]
+        ).strip()
+    where = entry.where
+    return CalendarEvent(
+        uid=entry.uid,
+        starts_at=entry.starts_at,
+        ends_at=entry.ends_at,
+        summary=entry.title,
+        sequence=entry.sequence,
+        description=description,
+        location=f"{where}, {conference.venue}" if conference.venue else where,
+        cancelled=entry.cancelled,
+        categories=[entry.category] if entry.category else [],
+    )

@@ -1,28 +1,17 @@
+"""Filters of the agenda's templates; the labels are `sessions_app.labels`, shared with feeds."""
+
 from datetime import datetime
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from sessions_app.models import Session, SessionSpeaker
+from sessions_app import labels
 
 register = template.Library()
 
 
-@register.filter
-def kind_label(kind):
-    """The translated label of a session kind code from a release snapshot."""
-    try:
-        return Session.Kind(kind).label
-    except ValueError:
-        return kind
-
-
-@register.filter
-def speaker_role_label(role):
-    try:
-        return SessionSpeaker.Role(role).label
-    except ValueError:
-        return role
+register.filter("kind_label", labels.kind_label)
+register.filter("speaker_role_label", labels.speaker_role_label)
+register.filter("change_label", labels.change_label)
 
 
 @register.filter
@@ -35,21 +24,6 @@ def kind_icon(kind):
         "b2b_block": "bi-briefcase",
         "break": "bi-cup-hot",
     }.get(kind, "bi-calendar-event")
-
-
-@register.filter
-def change_label(code):
-    """The translated name of a change-log entry's kind."""
-    return {
-        "new": _("New"),
-        "cancelled": _("Cancelled"),
-        "removed": _("Taken off the agenda"),
-        "reinstated": _("Back on the agenda"),
-        "moved": _("Moved"),
-        "room": _("New room"),
-        "renamed": _("Renamed"),
-        "updated": _("Details updated"),
-    }.get(code, code)
 
 
 @register.filter

@@ -1,0 +1,6 @@
+"""
+Pages and feeds of the agenda, one module per audience: `public` (the
+agenda, a session, the public feeds), `delegate` (sign-up, "my schedule"
+and its feed) and `organiser` (the agenda builder). `page_cache` holds the
+caching they share.
+"""
