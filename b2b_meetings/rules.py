@@ -35,20 +35,20 @@ def kind_rule_choices():
     return [(f"{a.value}:{b.value}", f"{a.label} ↔ {b.label}") for a, b in pairs]
 
 
-def is_request_recipient(request, registration):
-    """Whether `registration` may answer `request` (accept or decline it)."""
+def is_request_recipient(meeting_request, registration):
+    """Whether `registration` may answer `meeting_request` (accept or decline it)."""
     if registration is None or not registration.is_approved:
         return False
-    if registration.pk == request.requester_id:
+    if registration.pk == meeting_request.requester_id:
         return False
-    if request.target_registration_id is not None:
-        return request.target_registration_id == registration.pk
+    if meeting_request.target_registration_id is not None:
+        return meeting_request.target_registration_id == registration.pk
     # Addressed to an organisation: any of its delegates listed in the
     # directory may answer.
     return (
-        registration.organisation_id == request.target_organisation_id
+        registration.organisation_id == meeting_request.target_organisation_id
         and registration.directory_consent
-        and registration.conference_id == request.conference_id
+        and registration.conference_id == meeting_request.conference_id
     )
 
 

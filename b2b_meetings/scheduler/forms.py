@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from b2b_meetings.scheduler.services import TIME_LIMITS
+from b2b_meetings.scheduler.constants import TIME_LIMITS
 from conference.core.forms import BootstrapMixin
 
 

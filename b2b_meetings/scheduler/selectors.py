@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Registration
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot, Table
 from b2b_meetings.scheduler import engine
-from b2b_meetings.scheduler.services import JOB_KIND, NOT_APPROVED
+from b2b_meetings.scheduler.constants import JOB_KIND, NOT_APPROVED
 from conference.core.models import Job
 
 REASON_LABELS = {

@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from b2b_meetings.scheduler import selectors, services
 from b2b_meetings.scheduler.forms import ScheduleForm
+from conference.core.errors import shown_to_user
 from conference.core.models import Job, Role
 from conference.core.permissions import conference_view
 
@@ -30,13 +31,11 @@ def schedule(request, access):
     conference = access.conference
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_to_user(request) as outcome:
             job = services.schedule_start(
                 conference=conference, actor=request.user, **form.cleaned_data
             )
-        except services.SchedulerError as exc:
-            messages.error(request, str(exc))
-        else:
+        if outcome.ok:
             return redirect("b2b_meetings:scheduler:run", conference.slug, job.pk)
     context = {
         "conference": conference,
@@ -81,10 +80,8 @@ def run(request, access, job_id):
 @conference_view(Role.ORGANISER)
 def cancel(request, access, job_id):
     job = _run(access, job_id)
-    try:
+    with shown_to_user(request):
         services.schedule_cancel(job=job, actor=request.user)
-    except services.SchedulerError as exc:
-        messages.error(request, str(exc))
     return redirect("b2b_meetings:scheduler:run", access.conference.slug, job.pk)
 
 
@@ -92,10 +89,8 @@ def cancel(request, access, job_id):
 @conference_view(Role.ORGANISER)
 def commit(request, access, job_id):
     job = _run(access, job_id)
-    try:
+    with shown_to_user(request):
         services.schedule_commit_request(job=job, actor=request.user)
-    except services.SchedulerError as exc:
-        messages.error(request, str(exc))
     return redirect("b2b_meetings:scheduler:run", access.conference.slug, job.pk)
 
 
@@ -103,10 +98,8 @@ def commit(request, access, job_id):
 @conference_view(Role.ORGANISER)
 def discard(request, access, job_id):
     job = _run(access, job_id)
-    try:
+    with shown_to_user(request) as outcome:
         services.schedule_discard(job=job, actor=request.user)
-    except services.SchedulerError as exc:
-        messages.error(request, str(exc))
-    else:
+    if outcome.ok:
         messages.info(request, _("The preview was discarded; nothing was saved."))
     return redirect("b2b_meetings:scheduler:schedule", access.conference.slug)

@@ -1,0 +1,436 @@
+"""
+The delegates' B2B pages: the directory, meeting requests, availability and
+meetings. The meeting page, its calendar file and its cancel button serve
+the organisers too.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_countries import countries as country_names
+
+from b2b_meetings import selectors, services
+from b2b_meetings.forms import (
+    AvailabilityForm,
+    CancelForm,
+    DeclineForm,
+    DirectoryFilterForm,
+    FeedbackForm,
+    MeetingRequestForm,
+)
+from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot
+from b2b_meetings.rules import is_request_recipient
+from b2b_meetings.views.shared import by_day, get_meeting, meeting_changed, meeting_page_context
+from conference.core.errors import shown_to_user
+from conference.core.forms import parse_id
+from conference.core.models import Role
+from conference.core.permissions import DELEGATE, conference_view
+
+DIRECTORY_PAGE_SIZE = 24
+
+
+# Directory -----------------------------------------------------------------------
+
+
+@conference_view(DELEGATE, Role.ORGANISER)
+def directory(request, access):
+    conference = access.conference
+    countries = selectors.directory_countries(conference=conference)
+    form = DirectoryFilterForm(
+        request.GET or None,
+        countries=[(code, country_names.name(code)) for code in countries],
+    )
+    filters = form.cleaned_data if form.is_valid() else {}
+    organisations = selectors.directory_organisations(
+        conference=conference,
+        kind=filters.get("kind", ""),
+        country=filters.get("country", ""),
+        q=filters.get("q", ""),
+    )
+    page = Paginator(organisations, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    me = access.registration if access.is_delegate else None
+    _people, pending_orgs = (
+        selectors.pending_request_targets(registration=me) if me else (set(), set())
+    )
+    for organisation in page:
+        organisation.can_request = selectors.can_request(
+            conference=conference, requester=me, organisation=organisation
+        )
+        organisation.pending = organisation.pk in pending_orgs
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "conference": conference,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "me": me,
+    }
+    return render(request, "b2b_meetings/directory.html", context)
+
+
+@conference_view(DELEGATE, Role.ORGANISER)
+def organisation(request, access, organisation_id):
+    conference = access.conference
+    org = selectors.directory_organisation(conference=conference, organisation_id=organisation_id)
+    if org is None:
+        raise Http404
+    me = access.registration if access.is_delegate else None
+    pending_people, pending_orgs = (
+        selectors.pending_request_targets(registration=me) if me else (set(), set())
+    )
+    delegates = list(selectors.directory_delegates(conference=conference, organisation=org))
+    for delegate in delegates:
+        delegate.pending = delegate.pk in pending_people
+    context = {
+        "conference": conference,
+        "organisation": org,
+        "delegates": delegates,
+        "me": me,
+        "can_request": selectors.can_request(conference=conference, requester=me, organisation=org),
+        "org_pending": org.pk in pending_orgs,
+    }
+    return render(request, "b2b_meetings/organisation.html", context)
+
+
+# Requests ------------------------------------------------------------------------
+
+
+def _request_new(request, access, *, target_registration=None, target_organisation=None):
+    conference = access.conference
+    me = access.registration
+    organisation = (
+        target_organisation if target_organisation is not None else target_registration.organisation
+    )
+    form = MeetingRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_create(
+                conference=conference,
+                requester=me,
+                target_registration=target_registration,
+                target_organisation=target_organisation,
+                agenda=form.cleaned_data["agenda"],
+                priority=form.cleaned_data["priority"],
+            )
+        except services.B2BError as exc:
+            # Shown in the form, next to what the person wrote.
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your request has been sent."))
+            return redirect("b2b_meetings:requests", conference.slug)
+    context = {
+        "conference": conference,
+        "form": form,
+        "target_registration": target_registration,
+        "target_organisation": target_organisation,
+        "organisation": organisation,
+        "can_request": organisation is None
+        or selectors.can_request(conference=conference, requester=me, organisation=organisation),
+    }
+    return render(
+        request, "b2b_meetings/request_new.html", context, status=400 if form.errors else 200
+    )
+
+
+@conference_view(DELEGATE)
+def request_new_delegate(request, access, registration_id):
+    target = selectors.directory_delegate(
+        conference=access.conference, registration_id=registration_id
+    )
+    if target is None or target.pk == access.registration.pk:
+        raise Http404
+    return _request_new(request, access, target_registration=target)
+
+
+@conference_view(DELEGATE)
+def request_new_organisation(request, access, organisation_id):
+    org = selectors.directory_organisation(
+        conference=access.conference, organisation_id=organisation_id
+    )
+    if org is None:
+        raise Http404
+    return _request_new(request, access, target_organisation=org)
+
+
+@conference_view(DELEGATE)
+def requests(request, access):
+    me = access.registration
+    incoming = list(selectors.request_list_incoming(registration=me))
+    outgoing = list(selectors.request_list_outgoing(registration=me))
+    meetings = list(selectors.meeting_list_for_registration(registration=me))
+    now = timezone.now()
+    by_request = {m.request_id: m for m in meetings if m.request_id}
+    for item in incoming + outgoing:
+        item.is_open = item.status == MeetingRequest.Status.PENDING and (
+            item.expires_at is None or item.expires_at > now
+        )
+        item.my_meeting = by_request.get(item.pk)
+    context = {
+        "conference": access.conference,
+        "me": me,
+        "incoming": incoming,
+        "outgoing": outgoing,
+        "meetings": meetings,
+        "open_incoming": sum(1 for r in incoming if r.is_open),
+        "now": now,
+    }
+    return render(request, "b2b_meetings/requests.html", context)
+
+
+def _request_page(access, meeting_request):
+    me = access.registration
+    is_recipient = is_request_recipient(meeting_request, me)
+    now = timezone.now()
+    is_open = meeting_request.status == MeetingRequest.Status.PENDING and (
+        meeting_request.expires_at is None or meeting_request.expires_at > now
+    )
+    slots = []
+    if is_recipient and is_open:
+        slots = selectors.slots_free_for(
+            conference=access.conference, registrations=[meeting_request.requester, me]
+        )
+    context = {
+        "conference": access.conference,
+        "me": me,
+        "item": meeting_request,
+        "is_recipient": is_recipient,
+        "is_requester": meeting_request.requester_id == me.pk,
+        "is_open": is_open,
+        "slot_days": by_day(slots),
+        "decline_form": DeclineForm(),
+        "meeting": selectors.meeting_for_request(meeting_request=meeting_request, registration=me),
+        "time_zone": access.conference.time_zone,
+    }
+    return context
+
+
+def _posted_slot_id(request):
+    """The slot id named in the POST, or None."""
+    return parse_id(request.POST.get("slot"))
+
+
+def _posted_slot(request, conference):
+    """The conference's slot named in the POST, or None."""
+    slot_id = _posted_slot_id(request)
+    if slot_id is None:
+        return None
+    return selectors.slot_for_conference(conference=conference, slot_id=slot_id)
+
+
+def _get_request(access, request_id, related=True):
+    item = selectors.request_for_registration(
+        registration=access.registration, request_id=request_id, related=related
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+@conference_view(DELEGATE)
+def request_detail(request, access, request_id):
+    item = _get_request(access, request_id)
+    return render(request, "b2b_meetings/request_detail.html", _request_page(access, item))
+
+
+@require_POST
+@conference_view(DELEGATE)
+def request_accept(request, access, request_id):
+    me = access.registration
+    slot_id = _posted_slot_id(request)
+    error = _("Please choose one of the times offered.")
+    if slot_id is not None:
+        # Stand-ins carrying only the ids: the service reads both afresh under
+        # its locks and checks that the request is addressed to `me` and the
+        # slot is this conference's, so reading them here first would only
+        # add queries to the hot path. Whether the slot is still free is the
+        # service's call too.
+        try:
+            meeting = services.request_accept(
+                meeting_request=MeetingRequest(pk=request_id),
+                responder=me,
+                slot=MeetingSlot(pk=slot_id, conference=access.conference),
+            )
+        except services.B2BError as exc:
+            # Shown on the page again, next to the times to choose from.
+            error = exc.message
+        else:
+            messages.success(
+                request, _("Meeting booked. Both of you will get a calendar invitation.")
+            )
+            return redirect(meeting)
+    # Refused: a request that is not `me`'s to answer is a 404, as if it did
+    # not exist; otherwise the page again, with why.
+    item = _get_request(access, request_id)
+    if not is_request_recipient(item, me):
+        raise Http404
+    context = _request_page(access, item)
+    context["error"] = error
+    status = 400 if slot_id is None else 409
+    return render(request, "b2b_meetings/request_detail.html", context, status=status)
+
+
+@require_POST
+@conference_view(DELEGATE)
+def request_decline(request, access, request_id):
+    item = _get_request(access, request_id)
+    if not is_request_recipient(item, access.registration):
+        raise Http404
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        with shown_to_user(request) as outcome:
+            services.request_decline(
+                meeting_request=item,
+                responder=access.registration,
+                reason=form.cleaned_data["reason"],
+            )
+        if outcome.ok:
+            messages.success(request, _("You declined the request; the sender has been told."))
+    return redirect("b2b_meetings:requests", access.conference.slug)
+
+
+@require_POST
+@conference_view(DELEGATE)
+def request_withdraw(request, access, request_id):
+    item = _get_request(access, request_id)
+    with shown_to_user(request) as outcome:
+        services.request_withdraw(meeting_request=item, requester=access.registration)
+    if outcome.ok:
+        messages.success(request, _("Your request has been withdrawn."))
+    return redirect("b2b_meetings:requests", access.conference.slug)
+
+
+# Availability --------------------------------------------------------------------
+
+
+@conference_view(DELEGATE)
+def availability(request, access):
+    me = access.registration
+    conference = access.conference
+    status = 200
+    if request.method == "POST":
+        form = AvailabilityForm(request.POST, conference=conference)
+        if form.is_valid():
+            slots = form.cleaned_data["unavailable"]
+            services.availability_set(registration=me, unavailable_slot_ids=[s.pk for s in slots])
+            messages.success(request, _("Your availability has been saved."))
+            return redirect("b2b_meetings:availability", conference.slug)
+        # Only a tampered form names a slot that is not one of the conference's.
+        for error in form.errors["unavailable"]:
+            messages.error(request, error)
+        status = 400
+    states = selectors.slot_states(conference=conference, registrations=[me])
+    context = {
+        "conference": conference,
+        "days": by_day(states, when=lambda s: s.slot.starts_at),
+        "time_zone": conference.time_zone,
+    }
+    return render(request, "b2b_meetings/availability.html", context, status=status)
+
+
+# Meetings ------------------------------------------------------------------------
+
+
+@conference_view(DELEGATE, Role.ORGANISER)
+def meeting(request, access, meeting_id):
+    item = get_meeting(access, meeting_id)
+    return render(request, "b2b_meetings/meeting.html", meeting_page_context(access, item))
+
+
+@conference_view(DELEGATE, Role.ORGANISER)
+def meeting_calendar(request, access, meeting_id):
+    item = get_meeting(access, meeting_id)
+    participants = [seat.registration for seat in item.seats.all()]
+    cancelled = item.status == Meeting.Status.CANCELLED
+    # A participant's copy names them as the attendee, as the emailed one does.
+    me = next(
+        (p for p in participants if access.registration and p.pk == access.registration.pk), None
+    )
+    ics = services.meeting_ics(item, participants, method=None, cancelled=cancelled, recipient=me)
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{item.pk}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@conference_view(DELEGATE)
+def meeting_reschedule(request, access, meeting_id):
+    item = get_meeting(access, meeting_id)
+    context = meeting_page_context(access, item)
+    if not context["can_reschedule"]:
+        messages.error(request, _("This meeting cannot be rescheduled."))
+        return redirect(item)
+    participants = context["participants"]
+    slots = selectors.slots_free_for(
+        conference=access.conference, registrations=participants, exclude_meeting=item
+    )
+    slots = [s for s in slots if s.pk != item.slot_id]
+    if request.method == "POST":
+        slot = _posted_slot(request, access.conference)
+        if slot is not None:
+            try:
+                services.meeting_reschedule(
+                    meeting=item,
+                    registration=access.registration,
+                    slot=slot,
+                    seen_sequence=item.sequence,
+                )
+            except services.MeetingChanged as exc:
+                return meeting_changed(request, access, meeting_id, exc)
+            except services.B2BError as exc:
+                # The page again, with why and the times still free: 409
+                # tells scripts it was a clash.
+                context.update(error=exc.message, slot_days=by_day(slots))
+                return render(request, "b2b_meetings/meeting_reschedule.html", context, status=409)
+            messages.success(request, _("Meeting moved. Both of you get an updated invitation."))
+            return redirect(item)
+    context.update(slot_days=by_day(slots))
+    return render(request, "b2b_meetings/meeting_reschedule.html", context)
+
+
+@require_POST
+@conference_view(DELEGATE, Role.ORGANISER)
+def meeting_cancel(request, access, meeting_id):
+    item = get_meeting(access, meeting_id)
+    form = CancelForm(request.POST)
+    form.is_valid()
+    me = access.registration
+    seated = me is not None and any(seat.registration_id == me.pk for seat in item.seats.all())
+    with shown_to_user(request) as outcome:
+        try:
+            services.meeting_cancel(
+                meeting=item,
+                actor=request.user,
+                registration=me if seated else None,
+                reason=form.cleaned_data.get("reason", ""),
+                seen_sequence=item.sequence,
+            )
+        except services.MeetingChanged as exc:
+            return meeting_changed(request, access, meeting_id, exc)
+    if outcome.ok:
+        messages.success(request, _("The meeting is cancelled; the other side has been told."))
+    return redirect(item)
+
+
+@require_POST
+@conference_view(DELEGATE)
+def meeting_feedback(request, access, meeting_id):
+    item = get_meeting(access, meeting_id)
+    form = FeedbackForm(request.POST)
+    if form.is_valid():
+        with shown_to_user(request) as outcome:
+            services.feedback_submit(
+                meeting=item,
+                registration=access.registration,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        if outcome.ok:
+            messages.success(request, _("Thank you: your feedback went to the organisers only."))
+        return redirect(item)
+    context = meeting_page_context(access, item, feedback_form=form)
+    return render(request, "b2b_meetings/meeting.html", context, status=400)
