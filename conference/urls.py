@@ -4,7 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
-from conference.portal import urls_staff, views
+from conference.portal import urls_staff
+from conference.portal.views import dashboard, outbox, public
 
 # The Django admin checks no password of its own: staff log in through
 # allauth (its rate limits, its second factor) and change their password
@@ -15,12 +16,12 @@ admin.site.password_change = RedirectView.as_view(pattern_name="account_change_p
 # Pages of one conference that belong to the core app.
 event_patterns = (
     [
-        path("", views.home, name="home"),
-        path("manage/", views.dashboard, name="dashboard"),
-        path("manage/outbox/", views.outbox, name="outbox"),
-        path("manage/outbox/<int:email_id>/", views.outbox_email, name="outbox_email"),
-        path("manage/outbox/<int:email_id>/body/", views.outbox_email_body, name="outbox_body"),
-        path("manage/outbox/<int:email_id>/resend/", views.outbox_resend, name="outbox_resend"),
+        path("", public.home, name="home"),
+        path("manage/", dashboard.dashboard, name="dashboard"),
+        path("manage/outbox/", outbox.outbox, name="outbox"),
+        path("manage/outbox/<int:email_id>/", outbox.outbox_email, name="outbox_email"),
+        path("manage/outbox/<int:email_id>/body/", outbox.outbox_email_body, name="outbox_body"),
+        path("manage/outbox/<int:email_id>/resend/", outbox.outbox_resend, name="outbox_resend"),
         # Exports, the gate list, badges and check-in (conference/portal/urls_staff.py).
         *urls_staff.urlpatterns,
     ],
@@ -28,10 +29,10 @@ event_patterns = (
 )
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", public.index, name="index"),
+    path("healthz", public.healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
-    path("favicon.ico", views.favicon, name="favicon"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # Sign-up only from an invitation: allauth's view, given the invitation.
     path("accounts/signup/", accounts_views.signup, name="account_signup"),

@@ -42,7 +42,7 @@ class ExportForm(BootstrapMixin, forms.Form):
 
     columns = CommaSeparatedChoiceField(
         label=_("Columns"),
-        choices=exports.column_choices,
+        choices=exports.attendee_columns.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -153,10 +153,7 @@ class PresetForm(ExportForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        clash = self.conference.export_presets.filter(name__iexact=name)
-        if self.preset is not None:
-            clash = clash.exclude(pk=self.preset.pk)
-        if clash.exists():
+        if exports.preset_name_taken(conference=self.conference, name=name, preset=self.preset):
             raise forms.ValidationError(_("There is already a preset with this name."))
         return name
 
