@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,15 +31,23 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the repository root for `bench.*`
     sys.path.insert(0, str(ROOT))
 
-from bench.serving import server_env, server_stop  # noqa: E402
+from bench.serving import (  # noqa: E402
+    PYTHON,
+    drop_database_unless_kept,
+    free_port,
+    recreate_database,
+    run,
+    server_env,
+    server_start,
+    server_stop,
+    wait_until_up,
+)
 
-PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results" / "agenda.json"
 SLUG = "bcmec"
 TARGET_RPS = 200
@@ -51,52 +58,6 @@ DEADLINE_SECONDS = 30 * 60
 
 def log(message):
     print(f"[bench_agenda] {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def recreate_database(url, *, drop_only=False):
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name) or not name.startswith("portal_bench"):
-        raise SystemExit(f"Refusing to recreate database {name!r}: name it portal_bench_*.")
-    conn = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def run(args, env, timeout):
-    log("$ " + " ".join(args))
-    subprocess.run(args, cwd=ROOT, env=env, check=True, timeout=timeout)
-
-
-def wait_until_up(url, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
 def fetch(url, headers=None):
@@ -233,27 +194,16 @@ def main():
     try:
         log(f"database {database_url}, cache {redis_url}")
         recreate_database(database_url)
-        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600)
+        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600, log)
         seed_started = time.monotonic()
-        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200)
+        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200, log)
         seed_seconds = round(time.monotonic() - seed_started, 1)
-        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300)
+        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300, log)
         queries = query_counts(env)
 
-        gunicorn = [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "conference.wsgi:application",
-            "--workers",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ]
-        log("$ " + " ".join(gunicorn))
-        server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
+        server = server_start(
+            app="conference.wsgi:application", port=port, env=env, workers=4, log=log
+        )
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + PATHS["agenda"])
         checks = check_responses(base)
@@ -279,11 +229,7 @@ def main():
     finally:
         server_stop(server)
         shutil.rmtree(static_root, ignore_errors=True)
-        if os.getenv("BENCH_KEEP_DB") != "1":
-            try:
-                recreate_database(database_url, drop_only=True)
-            except Exception as exc:  # a failed clean-up must not hide the result
-                log(f"could not drop the benchmark database: {exc}")
+        drop_database_unless_kept(database_url, log)
         signal.alarm(0)
 
     report = {

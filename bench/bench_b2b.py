@@ -41,12 +41,9 @@ elsewhere, and BENCH_PORT pins gunicorn's port (default: any free one).
 import json
 import os
 import platform
-import re
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -56,15 +53,25 @@ import uuid
 from datetime import UTC, datetime
 from http.client import HTTPConnection
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: the repository root for `bench.*`
     sys.path.insert(0, str(ROOT))
 
-from bench.serving import server_env, server_stop  # noqa: E402
+from bench.serving import (  # noqa: E402
+    PYTHON,
+    drop_database_unless_kept,
+    free_port,
+    is_bench_database,
+    recreate_database,
+    run,
+    server_env,
+    server_start,
+    server_stop,
+    wait_for_quiet,
+    wait_until_up,
+)
 
-PYTHON = sys.executable
 RESULTS = Path(os.getenv("BENCH_B2B_RESULTS") or ROOT / "bench" / "results" / "b2b.json")
 SLUG = "bcmec"
 AGENDA_PREFIX = "[bench] "
@@ -116,58 +123,6 @@ def timed_application(environ, start_response):
 
 
 # Helpers ------------------------------------------------------------------------------
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_name(url):
-    name = urlsplit(url).path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise SystemExit(f"Unexpected database name {name!r}")
-    return name
-
-
-def recreate_database(url, *, drop_only=False):
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = database_name(url)
-    conn = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-def run(args, env, timeout):
-    log("$ " + " ".join(args))
-    subprocess.run(args, cwd=ROOT, env=env, check=True, timeout=timeout)
-
-
-def wait_until_up(port, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout} s")
 
 
 def percentile(values, pct):
@@ -444,21 +399,6 @@ def purge_queued_deliveries(redis_url, email_ids):
     return removed
 
 
-def wait_for_quiet(limit_seconds):
-    """
-    The machine is shared: wait (bounded) until the 1-minute load average is
-    below the number of CPUs, so that others' work weighs less on the numbers.
-    Returns the seconds waited and whether it got quiet.
-    """
-    started = time.monotonic()
-    cpus = os.cpu_count() or 1
-    while os.getloadavg()[0] >= cpus:
-        if time.monotonic() - started > limit_seconds:
-            return round(time.monotonic() - started), False
-        time.sleep(5)
-    return round(time.monotonic() - started), True
-
-
 def _out_of_time(signum, frame):
     raise TimeoutError(f"the benchmark took more than {DEADLINE_SECONDS} s")
 
@@ -472,7 +412,7 @@ def main():
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_b2b"
     )
     redis_url = os.getenv("BENCH_REDIS_URL") or os.getenv("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    fresh = database_name(database_url).startswith("portal_bench")
+    fresh = is_bench_database(database_url)
     # Sync workers doing CPU-bound work: more of them than cores only share
     # the CPUs, which stretches every request's server time without adding
     # throughput; the extra concurrency waits in the listen queue instead
@@ -500,9 +440,9 @@ def main():
             recreate_database(database_url)
         # Static files first: with DEBUG off, loading the URLconf (which
         # migrate's checks do) needs the manifest collectstatic writes.
-        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300)
-        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600)
-        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200)
+        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300, log)
+        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600, log)
+        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200, log)
 
         import django
 
@@ -523,21 +463,10 @@ def main():
         data = dataset()
         connection.close()
 
-        gunicorn = [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "bench_b2b:timed_application",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ]
-        log("$ " + " ".join(gunicorn))
-        server = subprocess.Popen(gunicorn, cwd=ROOT, env=env, start_new_session=True)
-        wait_until_up(port)
+        server = server_start(
+            app="bench_b2b:timed_application", port=port, env=env, workers=workers, log=log
+        )
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
 
         warmup, single, concurrent = (
             items[:WARMUP],
@@ -558,14 +487,11 @@ def main():
         server_stop(server)
         shutil.rmtree(static_root, ignore_errors=True)
         removed = purge_queued_deliveries(redis_url, email_ids) if email_ids else 0
-        if fresh and os.getenv("BENCH_KEEP_DB") != "1":
-            try:
-                from django.db import connections
+        if fresh:
+            from django.db import connections
 
-                connections.close_all()
-                recreate_database(database_url, drop_only=True)
-            except Exception as exc:  # a failed clean-up must not hide the result
-                log(f"could not drop the benchmark database: {exc}")
+            connections.close_all()
+            drop_database_unless_kept(database_url, log)
         signal.alarm(0)
 
     single_summary = summary(single_samples)

@@ -27,10 +27,7 @@ import json
 import logging
 import os
 import platform
-import re
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,9 +35,19 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the repository root for `bench.*`
+    sys.path.insert(0, str(ROOT))
+
+from bench.serving import (  # noqa: E402
+    RedisServer,
+    drop_database_unless_kept,
+    free_port,
+    recreate_database,
+    wait_for_quiet,
+)
+
 RESULTS = ROOT / "bench" / "results" / "invitations.json"
 ROWS = 2000
 ROUNDS = 3  # import-and-queue measurements; the median is reported
@@ -52,17 +59,10 @@ DATABASE_URL = os.getenv(
 )
 KINDS = ["recycler", "oem", "financier", "government", "research", "industry_body", "other"]
 STARTED = time.monotonic()
-REDIS_OPTIONS = ("--save", "", "--appendonly", "no")  # nothing to disk
 
 
 def log(message):
     print(f"[bench_invitations] {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(condition, what, timeout):
@@ -72,47 +72,6 @@ def wait_for(condition, what, timeout):
             return
         time.sleep(0.05)
     raise RuntimeError(f"Timed out waiting for {what}")
-
-
-def recreate_database(url, *, drop_only=False):
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if not re.fullmatch(r"[a-z0-9_]+", name) or not name.startswith("portal_bench"):
-        raise SystemExit(f"Refusing to recreate database {name!r}: name it portal_bench_*.")
-    conn = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password,
-        dbname="postgres",
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
-
-
-class Redis:
-    def __init__(self):
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise SystemExit("redis-server is not installed (apt-get install redis-server).")
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [*(binary, "--port", str(self.port), "--bind", "127.0.0.1"), *REDIS_OPTIONS],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
 
 
 class CountingSink:
@@ -144,18 +103,11 @@ def make_csv():
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 
-def wait_for_quiet():
-    """Wait (BENCH_QUIET_WAIT s at most) for the load average to drop below the CPU count."""
-    deadline = time.monotonic() + float(os.getenv("BENCH_QUIET_WAIT", "180"))
-    while os.getloadavg()[0] >= (os.cpu_count() or 1) and time.monotonic() < deadline:
-        time.sleep(5)
-    return round(os.getloadavg()[0], 2)
-
-
 def main():
-    load_before = wait_for_quiet()
-    log(f"load average {load_before}")
-    redis = Redis()
+    waited, quiet = wait_for_quiet(float(os.getenv("BENCH_QUIET_WAIT", "180")))
+    load_before = round(os.getloadavg()[0], 2)
+    log(f"load average {load_before} (waited {waited} s for a quiet machine; quiet: {quiet})")
+    redis = RedisServer()
     worker = None
     worker_log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log")  # noqa: SIM115
     try:
@@ -171,7 +123,6 @@ def main():
                 "CELERY_TASK_ALWAYS_EAGER": "False",
             }
         )
-        sys.path.insert(0, str(ROOT))
         import django
 
         django.setup()
@@ -349,8 +300,7 @@ def main():
                 worker.kill()
         redis.stop()
         worker_log.close()
-        if os.getenv("BENCH_KEEP_DB") != "1":
-            recreate_database(DATABASE_URL, drop_only=True)
+        drop_database_unless_kept(DATABASE_URL, log)
 
 
 if __name__ == "__main__":

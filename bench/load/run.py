@@ -46,7 +46,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,22 +58,27 @@ if str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from bench.bench_agenda import wait_until_up  # noqa: E402
 from bench.bench_b2b import (  # noqa: E402
     CSRF,
-    PYTHON,
     SLUG,
     clean_previous_runs,
-    database_name,
-    free_port,
     percentile,
     prepare_accepts,
     purge_queued_deliveries,
+)
+from bench.serving import (  # noqa: E402
+    PYTHON,
+    drop_database_unless_kept,
+    free_port,
+    is_bench_database,
     recreate_database,
     run,
+    server_env,
+    server_start,
+    server_stop,
     wait_for_quiet,
+    wait_until_up,
 )
-from bench.serving import server_env, server_stop  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "load.json"
 DEADLINE_SECONDS = 20 * 60
@@ -286,7 +290,7 @@ def main(argv=None):
         "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_load"
     )
     redis_url = os.getenv("BENCH_REDIS_URL") or os.getenv("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    fresh = database_name(database_url).startswith("portal_bench")
+    fresh = is_bench_database(database_url)
     workers = int(os.getenv("BENCH_WORKERS") or 2 * (os.cpu_count() or 1))
     port = free_port()
     static_root = tempfile.mkdtemp(prefix="bench-load-static-")
@@ -304,9 +308,9 @@ def main(argv=None):
         log(f"database {database_url}, redis {redis_url}, {workers} gunicorn workers")
         if fresh:
             recreate_database(database_url)
-        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600)
-        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200)
-        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300)
+        run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600, log)
+        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200, log)
+        run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300, log)
 
         import django
 
@@ -323,15 +327,8 @@ def main(argv=None):
         accepts = prepare_accepts(args.accepts)
         connection.close()
 
-        server = subprocess.Popen(
-            [
-                *(PYTHON, "-m", "gunicorn", "conference.wsgi:application"),
-                *("--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
-                *("--log-level", "warning"),
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
+        server = server_start(
+            app="conference.wsgi:application", port=port, env=env, workers=workers, log=log
         )
         wait_until_up(f"http://127.0.0.1:{port}/events/{SLUG}/agenda/")
         waited, quiet = wait_for_quiet(int(os.getenv("BENCH_QUIET_WAIT", "300")))
@@ -348,14 +345,11 @@ def main(argv=None):
         shutil.rmtree(static_root, ignore_errors=True)
         if email_ids:
             log(f"removed {purge_queued_deliveries(redis_url, email_ids)} queued deliveries")
-        if fresh and os.getenv("BENCH_KEEP_DB") != "1":
-            try:
-                from django.db import connections
+        if fresh:
+            from django.db import connections
 
-                connections.close_all()
-                recreate_database(database_url, drop_only=True)
-            except Exception as exc:  # a failed clean-up must not hide the result
-                log(f"could not drop the benchmark database: {exc}")
+            connections.close_all()
+            drop_database_unless_kept(database_url, log)
         signal.alarm(0)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
