@@ -1,5 +1,6 @@
 # Developer entry points. `make run` needs nothing but Python 3.11; `make test`
-# needs PostgreSQL and Redis (localhost defaults below, overridable).
+# needs PostgreSQL and Redis (localhost defaults in tests/environment.py,
+# overridable with DATABASE_URL and REDIS_URL).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -17,13 +18,18 @@ PYTHON ?= $(shell for p in python3.11 python3; do \
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make test-fast`: xdist workers (auto = one per CPU) and the slow groups it leaves out.
+TEST_WORKERS ?= auto
+SLOW_GROUPS := e2e or reliability or celery_worker or scheduler_slow
 
-.PHONY: help venv run test lint format bench migrate clean distclean
+.PHONY: help venv run test test-fast messages lint format bench migrate clean distclean
 
 help:
 	@echo "make run       portal with demo data on http://$(HOST):$(PORT)/ (SQLite, on-disk broker)"
-	echo "make test      ruff, migrations check and pytest against PostgreSQL and Redis"
-	echo "                (DATABASE_URL, REDIS_URL and PYTEST_ARGS are passed through)"
+	echo "make test      ruff, layers, migrations check and the whole suite against PostgreSQL"
+	echo "                and Redis (DATABASE_URL, REDIS_URL and PYTEST_ARGS are passed through)"
+	echo "make test-fast ruff, then the suite without its slow groups ($(SLOW_GROUPS))"
+	echo "                on xdist workers (TEST_WORKERS=$(TEST_WORKERS))"
 	echo "make lint      ruff check, ruff format --check and the layer contracts (lint-imports)"
 	echo "make format    ruff format and ruff check --fix"
 	echo "make bench     run bench/bench_*.py; results in bench/results/"
@@ -105,10 +111,10 @@ migrate: venv
 
 # --- quality ----------------------------------------------------------------
 
-# The suite needs PostgreSQL and Redis; tests/conftest.py says in one line which is missing.
-test: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
-test: export REDIS_URL ?= redis://127.0.0.1:6379/15
-test: venv
+# The suite needs PostgreSQL and Redis; tests/conftest.py says in one line which
+# is missing. Their defaults, for `make test` and a plain `pytest` alike, are in
+# tests/environment.py.
+test: venv messages
 	@echo "ruff check"
 	$(PY) -m ruff check .
 	echo "lint-imports (the layers in .importlinter)"
@@ -117,15 +123,26 @@ test: venv
 	# Models against migration files needs no server; an in-memory database
 	# spares the warning about a missing `portal` database.
 	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run
-	echo "compilemessages"
-	# The Japanese pages and emails under test need the compiled catalogues (not committed).
-	if ! command -v msgfmt >/dev/null; then echo "msgfmt is missing: install gettext" >&2; exit 1; fi
-	DATABASE_URL=sqlite://:memory: $(PY) manage.py compilemessages -v 0 --ignore '$(VENV)' --ignore node_modules
-	echo "pytest (DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL)"
+	echo "pytest"
 	status=0
 	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests."; status=0; fi
 	exit $$status
+
+# The inner loop: ruff, then every test but the slow groups (real browser,
+# fault injection, real Celery workers, scheduler time limits), spread over
+# xdist workers. Each worker has its own test database (pytest-django) and
+# cache key prefix (tests/environment.py); servers the tests start take free ports.
+test-fast: venv messages
+	@echo "ruff check"
+	$(PY) -m ruff check .
+	echo "pytest -n $(TEST_WORKERS), without: $(SLOW_GROUPS)"
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not ($(SLOW_GROUPS))" $(PYTEST_ARGS)
+
+# The Japanese pages and emails under test need the compiled catalogues (not committed).
+messages: venv
+	@if ! command -v msgfmt >/dev/null; then echo "msgfmt is missing: install gettext" >&2; exit 1; fi
+	DATABASE_URL=sqlite://:memory: $(PY) manage.py compilemessages -v 0 --ignore '$(VENV)' --ignore node_modules
 
 # Both checks run, so one pass shows every problem.
 lint: venv

@@ -1,25 +1,24 @@
 """
-The one conftest: real services, shared personas and an SMTP sink.
+The root conftest: service checks, the slow groups' markers, the personas,
+the permission walk's world, an SMTP sink and a real Celery worker.
 
-The suite runs against real PostgreSQL and Redis. `make test` passes
-DATABASE_URL and REDIS_URL; a plain `pytest` gets the same localhost
-defaults here. pytest-django loads the settings before any conftest is
-imported, so after filling in the defaults the settings module is read
-again (nothing has connected to a database or a cache at that point).
+The suite runs against real PostgreSQL and Redis. Their localhost defaults
+(DATABASE_URL, REDIS_URL) and the run's cache prefix are set by
+tests/environment.py, a plugin pytest loads before pytest-django reads the
+settings. Helpers (plain functions) live in tests/helpers; fixtures live here
+and in the conftest of each folder.
 """
 
-import importlib
 import os
-import sys
-import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
 import redis
-from django import conf as django_conf
-from django.db import connections
+from django.conf import settings as django_settings
 
+from conference.celery import app as celery_app
 from conference.core.models import Role
 from tests.factories import (
     ConferenceFactory,
@@ -27,33 +26,23 @@ from tests.factories import (
     RegistrationFactory,
     totp_activate,
 )
-from tests.smtp import running_smtp_sink
+from tests.helpers import database_url_of_tests
+from tests.helpers.permission_walk import World
+from tests.helpers.smtp import running_smtp_sink
+from tests.helpers.workers import WorkerProcess
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
+TESTS_DIR = Path(__file__).resolve().parent
 
-
-def _load_settings_for_tests():
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
-    # Rate-limit counters live in Redis: a fresh prefix per run keeps one run's
-    # logins and sign-ups from counting against the next.
-    os.environ.setdefault("CACHE_KEY_PREFIX", f"portal-test-{uuid.uuid4().hex[:8]}")
-
-    module = importlib.reload(sys.modules[os.environ["DJANGO_SETTINGS_MODULE"]])
-    django_conf.settings._wrapped = django_conf.Settings(module.__name__)
-    # The connection handler read DATABASES while apps were set up (no
-    # connection was opened): make it read them again.
-    for alias in list(connections.settings):
-        if hasattr(connections._connections, alias):
-            connections[alias].close()
-            del connections[alias]
-    connections._settings = None
-    connections.__dict__.pop("settings", None)
-
-
-_load_settings_for_tests()
+# The slow groups, by folder or module under tests/ (markers in pyproject.toml):
+# `make test` runs them all, `make test-fast` leaves them out.
+SLOW_GROUPS = {
+    "e2e": "e2e",
+    "security/test_csp_in_browser.py": "e2e",
+    "reliability": "reliability",
+    "b2b_meetings/test_scheduler_engine.py": "scheduler_slow",
+    "b2b_meetings/test_scheduler_worker.py": "scheduler_slow",
+}
 
 
 # Service checks ---------------------------------------------------------------
@@ -106,6 +95,17 @@ def pytest_configure(config):
     )
     if problem:
         pytest.exit(problem, returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(item.path).resolve()
+        if TESTS_DIR not in path.parents:
+            continue
+        relative = path.relative_to(TESTS_DIR)
+        for where, marker in SLOW_GROUPS.items():
+            if relative == Path(where) or Path(where) in relative.parents:
+                item.add_marker(marker)
 
 
 # Settings for every test --------------------------------------------------------
@@ -178,12 +178,29 @@ def other_delegate(conference):
     return _delegate(conference)
 
 
+@pytest.fixture
+def world(conference, delegate, other_delegate, checkin_staff, security_officer, organiser):
+    """
+    The permission walk's world (tests/helpers/permission_walk.py): every object
+    the project's URLs point at, and the six personas who request them.
+    """
+    personas = {
+        "anonymous": None,
+        "delegate": delegate,
+        "other": other_delegate,
+        "checkin": checkin_staff,
+        "security": security_officer,
+        "organiser": organiser,
+    }
+    return World(conference, personas)
+
+
 # SMTP sink ---------------------------------------------------------------------
 
 
 @pytest.fixture
 def smtp_sink():
-    """A real SMTP server on 127.0.0.1 that keeps what it accepts (see tests/smtp.py)."""
+    """A real SMTP server on 127.0.0.1 that keeps what it accepts (see tests/helpers/smtp.py)."""
     with running_smtp_sink() as sink:
         yield sink
 
@@ -200,3 +217,51 @@ def smtp_settings(settings, smtp_sink):
     settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 5
     return smtp_sink
+
+
+# A real Celery worker (tests marked celery_worker) ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def mail_server():
+    """The SMTP sink of the module's worker."""
+    with running_smtp_sink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="module")
+def worker_process(django_db_setup, mail_server):
+    """
+    A `celery worker` for each module that asks for one, on the mail, default
+    and long queues, delivering to `mail_server`. It needs only the test
+    database's name: each test commits its own rows (`transactional_db`).
+    """
+    # Messages left in the queues by an interrupted run would run first.
+    celery_app.control.purge()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "conference.settings",
+        "DATABASE_URL": database_url_of_tests(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "EMAIL_HOST": mail_server.host,
+        "EMAIL_PORT": str(mail_server.port),
+        "EMAIL_USE_TLS": "0",
+        "EMAIL_USE_SSL": "0",
+        "EMAIL_TIMEOUT": "5",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = WorkerProcess(env)
+    try:
+        process.wait_until_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def worker(transactional_db, settings, worker_process, mail_server):
+    """The module's worker, with this process sending tasks to it and an empty sink."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    mail_server.reset()
+    return worker_process

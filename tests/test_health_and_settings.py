@@ -2,52 +2,17 @@
 
 import datetime
 import json
-import os
-import secrets
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from tests.factories import HeartbeatFactory
+from tests.helpers import production_env, run_python
 
 pytestmark = pytest.mark.django_db
-
-PRODUCTION_ENV = {
-    "DEBUG": "0",
-    "ALLOWED_HOSTS": "portal.example.org",
-}
-
-
-def production_env(**extra):
-    """The environment of a production process, on the test database and Redis."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return {
-        **os.environ,
-        **PRODUCTION_ENV,
-        "DJANGO_SETTINGS_MODULE": "conference.settings",
-        "SECRET_KEY": secrets.token_urlsafe(50)[:50],
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        **extra,
-    }
-
-
-def run_python(code, env):
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
 
 # /healthz -----------------------------------------------------------------------------
 

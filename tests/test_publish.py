@@ -8,12 +8,9 @@ from conference.core.models import AuditLog
 from sessions_app.models import ScheduleRelease, Session
 from sessions_app.services import schedule_publish
 from tests.factories import RoomFactory, SessionFactory, local_time
+from tests.helpers import publish
 
 pytestmark = pytest.mark.django_db
-
-
-def publish(conference, organiser):
-    return schedule_publish(conference=conference, actor=organiser)
 
 
 def change_log(release):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation, Registration, User
+from accounts.services import registrations as registration_services
 from conference.core.models import ConferenceRole, Role
 from tests.factories import TEST_PASSWORD, InvitationFactory, UserFactory
 
@@ -211,15 +212,15 @@ def _in_threads(*targets):
     return results
 
 
-def _slow(monkeypatch, name):
+def _slow(monkeypatch, module, name):
     """Hold the lock a little longer, so that the other request surely waits for it."""
-    original = getattr(services, name)
+    original = getattr(module, name)
 
     def slow(*args, **kwargs):
         time.sleep(0.3)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, name, slow)
+    monkeypatch.setattr(module, name, slow)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -233,7 +234,7 @@ def test_the_same_invitation_accepted_twice_at_once_makes_one_account_and_regist
     for c in clients:
         c.get(invite_url(invitation))
     register = reverse("accounts:register", args=[conference.slug])
-    _slow(monkeypatch, "invitation_accept")
+    _slow(monkeypatch, services, "invitation_accept")
 
     signups = _in_threads(
         *(
@@ -263,7 +264,7 @@ def test_the_same_invitation_accepted_twice_at_once_makes_one_account_and_regist
         "id_document_expiry": (conference.end_date + datetime.timedelta(days=400)).isoformat(),
         "privacy_accepted": "on",
     }
-    _slow(monkeypatch, "_organisation_from")
+    _slow(monkeypatch, registration_services, "_organisation_from")
 
     registrations = _in_threads(
         lambda: winner.post(register, form), lambda: second_tab.post(register, form)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Invitation
+from accounts.services import invitation_jobs
 from conference.core.models import AuditLog, Job, Organisation, OutgoingEmail
 from tests.factories import InvitationFactory, RegistrationFactory, UserFactory
 
@@ -193,7 +194,7 @@ def test_a_bad_file_is_refused_whole_with_a_clear_message(conference, organiser,
 def test_the_send_job_emails_every_queued_invitation_and_records_progress(
     conference, organiser, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "SEND_BATCH", 2)
+    monkeypatch.setattr(invitation_jobs, "SEND_BATCH", 2)
     services.invitation_import_csv(
         conference=conference,
         actor=organiser,

@@ -4,7 +4,6 @@ rejected, withdrawn), capacity and the waiting list, emails and audit for
 every transition, editing until locked, the delegate's data, the staff pages.
 """
 
-import datetime
 import json
 
 import pytest
@@ -20,6 +19,7 @@ from tests.factories import (
     RegistrationFactory,
     UserFactory,
 )
+from tests.helpers import registration_details, registration_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -35,29 +35,11 @@ def invited_user(conference, **user):
     return user
 
 
-def details(conference, organisation=None, **extra):
-    return {
-        "given_name": "Asha",
-        "family_name": "Menon",
-        "organisation": organisation,
-        "job_title": "Director",
-        "nationality": "IN",
-        "id_document_type": "passport",
-        "id_document_number": "Z1234567",
-        "id_document_expiry": conference.end_date + datetime.timedelta(days=365),
-        "dietary_needs": "vegetarian",
-        "access_needs": "",
-        "directory_consent": True,
-        "directory_contact": "asha@example.org",
-        **extra,
-    }
-
-
 def register(conference, user=None, **extra):
     user = user or invited_user(conference)
     organisation = extra.pop("organisation", None) or OrganisationFactory()
     return services.registration_create(
-        conference=conference, user=user, **details(conference, organisation, **extra)
+        conference=conference, user=user, **registration_details(conference, organisation, **extra)
     )
 
 
@@ -255,7 +237,7 @@ def test_a_proposed_organisation_waits_for_staff_to_confirm_it(conference, organ
         conference=conference,
         user=user,
         new_organisation={"name": "Asha Batteries", "kind": "recycler", "country": "IN"},
-        **details(conference),
+        **registration_details(conference),
     )
 
     organisation = registration.organisation
@@ -271,7 +253,7 @@ def test_proposing_an_existing_organisation_reuses_it(conference):
         conference=conference,
         user=invited_user(conference),
         new_organisation={"name": "LOHUM", "kind": "other"},
-        **details(conference),
+        **registration_details(conference),
     )
 
     assert registration.organisation == existing
@@ -281,27 +263,11 @@ def test_proposing_an_existing_organisation_reuses_it(conference):
 # The delegate's pages ----------------------------------------------------------------------
 
 
-def form_data(conference, **extra):
-    data = details(conference)
-    data.update(
-        {
-            "organisation": "",
-            "new_organisation_name": "Asha Batteries",
-            "new_organisation_kind": "recycler",
-            "id_document_expiry": data["id_document_expiry"].isoformat(),
-            "directory_consent": "on",
-            "privacy_accepted": "on",
-        }
-    )
-    data.update(extra)
-    return {k: v for k, v in data.items() if v is not None}
-
-
 def test_the_delegate_registers_through_the_form(client, conference, accepted_invitation):
     client.force_login(accepted_invitation)
     url = reverse("accounts:register", args=[conference.slug])
 
-    response = client.post(url, form_data(conference))
+    response = client.post(url, registration_form_data(conference))
 
     assert response.status_code == 302
     registration = Registration.objects.get(user=accepted_invitation)
@@ -323,7 +289,7 @@ def test_the_form_says_what_is_missing(
     client, conference, accepted_invitation, change, field, message
 ):
     client.force_login(accepted_invitation)
-    data = form_data(conference, **change)
+    data = registration_form_data(conference, **change)
 
     response = client.post(reverse("accounts:register", args=[conference.slug]), data)
 
@@ -335,7 +301,7 @@ def test_the_form_says_what_is_missing(
 def test_a_delegate_edits_their_details_until_locked(client, conference, delegate):
     client.force_login(delegate)
     url = reverse("accounts:register", args=[conference.slug])
-    data = form_data(conference, job_title="Chief Executive")
+    data = registration_form_data(conference, job_title="Chief Executive")
     del data["privacy_accepted"]
 
     client.post(url, data)
@@ -343,7 +309,7 @@ def test_a_delegate_edits_their_details_until_locked(client, conference, delegat
     conference.registration_locked = True
     conference.save()
     locked = client.get(url)
-    client.post(url, form_data(conference, job_title="Intern"))
+    client.post(url, registration_form_data(conference, job_title="Intern"))
 
     assert delegate.registration.job_title == "Chief Executive"
     assert "locked registration details" in locked.content.decode()

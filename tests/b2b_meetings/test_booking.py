@@ -8,10 +8,10 @@ from django.utils import timezone
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingSeat, MeetingSlot, Unavailability
 from b2b_meetings.rules import busy_reasons, is_blocked, people_in_slot
-from b2b_meetings.services import B2BError, BookingError
+from b2b_meetings.services import B2BError, BookingError, booking
 from conference.core.models import OrganisationKind, OutgoingEmail
-from tests.b2b_meetings.conftest import listed
 from tests.factories import SessionFactory, SessionSignupFactory, TableFactory, local_time
+from tests.helpers import listed
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +181,7 @@ def test_the_database_constraint_is_the_last_word(
 ):
     """With the service's own checks skipped, the partial unique constraint still refuses."""
     book(conference, slots[0], tables[0], [recycler, oem])
-    monkeypatch.setattr(services, "_check_people", lambda *args, **kwargs: None)
+    monkeypatch.setattr(booking, "_check_people", lambda *args, **kwargs: None)
 
     with pytest.raises(BookingError, match="just taken"):
         book(conference, slots[0], tables[1], [recycler, financier])

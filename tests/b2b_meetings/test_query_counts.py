@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingRequest
-from b2b_meetings.views import DIRECTORY_PAGE_SIZE
+from b2b_meetings.views.delegate import DIRECTORY_PAGE_SIZE
 from conference.core.models import OrganisationKind
-from tests.b2b_meetings.conftest import listed, login, make_slots, url
 from tests.factories import TableFactory
+from tests.helpers import listed, login, make_slots, url
 
 pytestmark = pytest.mark.django_db
 
@@ -56,14 +56,14 @@ def world(conference, room, recycler):
                 requester=second,
                 target_organisation=recycler.organisation,
             )
-            services.request_accept(request=to_us, responder=recycler, slot=slots[i])
+            services.request_accept(meeting_request=to_us, responder=recycler, slot=slots[i])
             ours = services.request_create(
                 conference=conference, requester=recycler, target_organisation=first.organisation
             )
             if i == 0:
-                services.request_decline(request=ours, responder=first, reason="Not now")
+                services.request_decline(meeting_request=ours, responder=first, reason="Not now")
             elif i == 1:
-                services.request_withdraw(request=ours, requester=recycler)
+                services.request_withdraw(meeting_request=ours, requester=recycler)
             else:
                 MeetingRequest.objects.filter(pk=ours.pk).update(
                     expires_at=timezone.now() - datetime.timedelta(minutes=1)

@@ -10,7 +10,7 @@ from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingRequest, Unavailability
 from b2b_meetings.services import B2BError, BookingError
 from conference.core.models import OrganisationKind, OutgoingEmail
-from tests.b2b_meetings.conftest import listed
+from tests.helpers import listed
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_accepting_books_a_free_table_and_sends_both_an_ics_request(
 ):
     request = send(conference, recycler, oem)
 
-    meeting = services.request_accept(request=request, responder=oem, slot=slots[1])
+    meeting = services.request_accept(meeting_request=request, responder=oem, slot=slots[1])
 
     request.refresh_from_db()
     assert (request.status, request.responded_by) == (MeetingRequest.Status.ACCEPTED, oem)
@@ -144,7 +144,7 @@ def test_each_invitation_names_only_its_recipient_as_attendee(
 ):
     """The other side is named in the summary; their login address is not disclosed."""
     meeting = services.request_accept(
-        request=send(conference, recycler, oem), responder=oem, slot=slots[1]
+        meeting_request=send(conference, recycler, oem), responder=oem, slot=slots[1]
     )
     services.meeting_reschedule(meeting=meeting, registration=recycler, slot=slots[4])
     services.meeting_cancel(meeting=meeting, actor=oem.user, registration=oem)
@@ -165,7 +165,7 @@ def test_reschedule_keeps_the_uid_with_a_higher_sequence_and_cancel_sends_cancel
     conference, tables, slots, recycler, oem
 ):
     meeting = services.request_accept(
-        request=send(conference, recycler, oem), responder=oem, slot=slots[1]
+        meeting_request=send(conference, recycler, oem), responder=oem, slot=slots[1]
     )
 
     services.meeting_reschedule(meeting=meeting, registration=recycler, slot=slots[4])
@@ -194,7 +194,7 @@ def test_any_listed_colleague_may_accept_a_request_to_their_organisation(
     colleague = listed(conference, organisation=oem.organisation)
     request = send(conference, recycler, organisation=oem.organisation)
 
-    meeting = services.request_accept(request=request, responder=colleague, slot=slots[0])
+    meeting = services.request_accept(meeting_request=request, responder=colleague, slot=slots[0])
 
     people = set(meeting.seats.values_list("registration_id", flat=True))
     assert people == {recycler.pk, colleague.pk}
@@ -205,10 +205,10 @@ def test_a_second_colleague_cannot_accept_once_the_first_did(
 ):
     colleague = listed(conference, organisation=oem.organisation)
     request = send(conference, recycler, organisation=oem.organisation)
-    services.request_accept(request=request, responder=oem, slot=slots[0])
+    services.request_accept(meeting_request=request, responder=oem, slot=slots[0])
 
     with pytest.raises(B2BError, match="already been answered"):
-        services.request_accept(request=request, responder=colleague, slot=slots[1])
+        services.request_accept(meeting_request=request, responder=colleague, slot=slots[1])
     assert Meeting.objects.count() == 1
 
 
@@ -219,7 +219,7 @@ def test_an_unlisted_colleague_cannot_answer_for_the_organisation(
     request = send(conference, recycler, organisation=oem.organisation)
 
     with pytest.raises(B2BError, match="not addressed to you"):
-        services.request_accept(request=request, responder=unlisted, slot=slots[0])
+        services.request_accept(meeting_request=request, responder=unlisted, slot=slots[0])
 
 
 @pytest.mark.parametrize("who", ["requester", "stranger"])
@@ -228,7 +228,7 @@ def test_only_the_recipient_can_accept(conference, tables, slots, recycler, oem,
     responder = recycler if who == "requester" else financier
 
     with pytest.raises(B2BError, match="not addressed to you"):
-        services.request_accept(request=request, responder=responder, slot=slots[0])
+        services.request_accept(meeting_request=request, responder=responder, slot=slots[0])
 
 
 def test_an_expired_request_cannot_be_accepted(conference, tables, slots, recycler, oem):
@@ -238,7 +238,7 @@ def test_an_expired_request_cannot_be_accepted(conference, tables, slots, recycl
     )
 
     with pytest.raises(B2BError, match="expired"):
-        services.request_accept(request=request, responder=oem, slot=slots[0])
+        services.request_accept(meeting_request=request, responder=oem, slot=slots[0])
 
 
 def test_accepting_a_slot_one_side_has_blocked_is_refused_and_the_request_stays_open(
@@ -248,7 +248,7 @@ def test_accepting_a_slot_one_side_has_blocked_is_refused_and_the_request_stays_
     Unavailability.objects.create(registration=recycler, slot=slots[0])
 
     with pytest.raises(BookingError):
-        services.request_accept(request=request, responder=oem, slot=slots[0])
+        services.request_accept(meeting_request=request, responder=oem, slot=slots[0])
     request.refresh_from_db()
     assert request.status == MeetingRequest.Status.PENDING
     assert not OutgoingEmail.objects.filter(kind="b2b.meeting_confirmed").exists()
@@ -260,7 +260,7 @@ def test_accepting_a_slot_one_side_has_blocked_is_refused_and_the_request_stays_
 def test_declining_tells_the_requester_with_the_reason(conference, recycler, oem):
     request = send(conference, recycler, oem)
 
-    services.request_decline(request=request, responder=oem, reason="Outside our mandate")
+    services.request_decline(meeting_request=request, responder=oem, reason="Outside our mandate")
 
     request.refresh_from_db()
     assert request.status == MeetingRequest.Status.DECLINED
@@ -272,7 +272,7 @@ def test_declining_tells_the_requester_with_the_reason(conference, recycler, oem
 def test_withdrawing_tells_the_recipients_and_frees_the_pair(conference, recycler, oem):
     request = send(conference, recycler, oem)
 
-    services.request_withdraw(request=request, requester=recycler)
+    services.request_withdraw(meeting_request=request, requester=recycler)
 
     assert OutgoingEmail.objects.get(kind="b2b.b2b_request_withdrawn").recipient == (oem.user.email)
     assert send(conference, recycler, oem).status == MeetingRequest.Status.PENDING
@@ -282,4 +282,4 @@ def test_only_the_sender_can_withdraw(conference, recycler, oem):
     request = send(conference, recycler, oem)
 
     with pytest.raises(B2BError):
-        services.request_withdraw(request=request, requester=oem)
+        services.request_withdraw(meeting_request=request, requester=oem)

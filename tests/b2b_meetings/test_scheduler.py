@@ -14,12 +14,11 @@ from icalendar import Calendar
 
 from b2b_meetings import services as b2b
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat, Unavailability
-from b2b_meetings.scheduler import services
-from b2b_meetings.scheduler.services import SchedulePreviewStale, SchedulerError
+from b2b_meetings.scheduler import engine, services
+from b2b_meetings.scheduler.services import SchedulePreviewStale, SchedulerError, commit
 from b2b_meetings.scheduler.tasks import schedule_commit_task, schedule_run_task
 from conference.celery import app as celery_app
 from conference.core.models import AuditLog, Job, OrganisationKind, OutgoingEmail
-from tests.b2b_meetings.conftest import listed, login, make_slots, url
 from tests.factories import (
     ConferenceFactory,
     MeetingRequestFactory,
@@ -27,6 +26,7 @@ from tests.factories import (
     SessionSignupFactory,
     TableFactory,
 )
+from tests.helpers import listed, login, make_slots, url
 
 pytestmark = pytest.mark.django_db
 
@@ -310,7 +310,7 @@ def test_the_database_has_the_last_word_on_a_clash(
         notify=False,
     )
     # Skip the service's own checks: the partial unique constraint must refuse.
-    monkeypatch.setattr(services, "_check", lambda *args: [])
+    monkeypatch.setattr(commit, "_check", lambda *args: [])
 
     with pytest.raises(SchedulePreviewStale) as refused:
         services.schedule_commit(job=job, actor=organiser)
@@ -356,7 +356,7 @@ def test_a_run_stopped_by_an_error_keeps_the_progress_it_reported(
         on_progress("search", 0.4, 3, 5)
         raise RuntimeError("the solver crashed")
 
-    monkeypatch.setattr(services.engine, "schedule", fails_part_way)
+    monkeypatch.setattr(engine, "schedule", fails_part_way)
 
     services.schedule_run(job_id=job.pk)
 

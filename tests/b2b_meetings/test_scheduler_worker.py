@@ -16,15 +16,10 @@ from b2b_meetings.models import Meeting, MeetingRequest, Unavailability
 from b2b_meetings.scheduler import services
 from bench.scheduler.instances import generate
 from conference.core.models import Job, Organisation, OrganisationKind
-from tests import test_celery_worker
-from tests.b2b_meetings.conftest import login, make_slots, url
 from tests.factories import TableFactory
+from tests.helpers import login, make_slots, url, wait_for
 
-# One real worker and SMTP sink for this module, as in tests/test_celery_worker.py.
-mail_server = test_celery_worker.mail_server
-worker_process = test_celery_worker.worker_process
-worker = test_celery_worker.worker
-wait_for = test_celery_worker.wait_for
+# `worker` and `mail_server` (tests/conftest.py): one real worker and SMTP sink for this module.
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.usefixtures("email_templates")]
 

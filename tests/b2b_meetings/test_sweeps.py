@@ -9,7 +9,7 @@ from b2b_meetings import services, tasks
 from b2b_meetings.models import MeetingFeedback, MeetingRequest, MeetingSlot
 from conference.celery import app
 from conference.core.models import OutgoingEmail
-from tests.b2b_meetings.conftest import listed
+from tests.helpers import listed
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +66,7 @@ def test_answered_requests_never_expire(conference, tables, slots, recycler, oem
     request = services.request_create(
         conference=conference, requester=recycler, target_registration=oem, agenda="x"
     )
-    services.request_decline(request=request, responder=oem)
+    services.request_decline(meeting_request=request, responder=oem)
     MeetingRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now())
 
     assert services.requests_expire() == 0

@@ -7,9 +7,14 @@ from django.utils import timezone
 
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingFeedback, MeetingRequest, Unavailability
-from conference.core.models import OrganisationKind, OutgoingEmail
-from tests.b2b_meetings.conftest import listed, login, make_slots, url
-from tests.factories import ConferenceFactory, RegistrationFactory
+from conference.core.models import OrganisationKind, OutgoingEmail, Role
+from tests.factories import (
+    ConferenceFactory,
+    ConferenceRoleFactory,
+    RegistrationFactory,
+    TableFactory,
+)
+from tests.helpers import listed, login, make_slots, url
 
 pytestmark = pytest.mark.django_db
 
@@ -63,16 +68,19 @@ def test_actions_on_someone_elses_meeting_are_404_and_change_nothing(
     assert meeting.status == Meeting.Status.ACTIVE
 
 
-def test_a_meeting_in_another_conference_is_404_even_for_its_organisers(
-    conference, tables, slots, recycler, oem, organiser
-):
-    other = listed(conference, OrganisationKind.OEM)
-    meeting = book(conference, slots[0], [recycler, other])
-    stranger_conf_organiser = login(organiser)
+def test_a_meeting_in_another_conference_is_404_even_for_its_organisers(conference, organiser):
+    elsewhere = ConferenceFactory()
+    (slot,) = make_slots(elsewhere, 1)
+    table = TableFactory(conference=elsewhere)
+    people = [listed(elsewhere), listed(elsewhere, OrganisationKind.OEM)]
+    meeting = book(elsewhere, slot, people, table=table)
+    ConferenceRoleFactory(conference=elsewhere, user=organiser, role=Role.ORGANISER)
+    client = login(organiser)
+    page = f"b2b/meetings/{meeting.pk}/"
 
-    response = stranger_conf_organiser.get(
-        f"/events/not-{conference.slug}/b2b/meetings/{meeting.pk}/"
-    )
+    # An organiser of both conferences: only the conference in the URL can refuse.
+    assert client.get(url(elsewhere, page)).status_code == 200
+    response = client.get(url(conference, page))
 
     assert response.status_code == 404
 
@@ -162,7 +170,7 @@ def test_once_a_colleague_answered_an_organisation_request_the_others_no_longer_
     page = url(conference, "b2b/requests/")
     assert recycler.user.display_name in login(colleague.user).get(page).content.decode()
 
-    services.request_accept(request=request, responder=oem, slot=slots[0])
+    services.request_accept(meeting_request=request, responder=oem, slot=slots[0])
 
     assert recycler.user.display_name not in login(colleague.user).get(page).content.decode()
     detail = url(conference, f"b2b/requests/{request.pk}/")

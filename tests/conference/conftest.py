@@ -1,17 +1,12 @@
 """
-Helpers for the export, gate-list, badge and check-in tests: a small cast of
-registrations with everything the exports show, and readers that parse what
-is served (CSV with the csv module, XLSX with openpyxl, PDF text with pypdf).
+Fixtures of the export, gate-list, badge and check-in tests: a small cast of
+registrations with everything the exports show. Readers of what is served
+(CSV, XLSX, PDF text) are in tests/helpers/web.py.
 """
 
-import csv
 import datetime
-import io
 
 import pytest
-from django.test import Client
-from openpyxl import load_workbook
-from pypdf import PdfReader
 
 from conference.core.models import OrganisationKind
 from tests.factories import (
@@ -24,41 +19,6 @@ from tests.factories import (
     UserFactory,
     local_time,
 )
-
-
-def login(user):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def url(conference, path=""):
-    return f"/events/{conference.slug}/{path}"
-
-
-def body(response):
-    """The bytes of a response, streamed or not (a stream is read once, then kept)."""
-    if not response.streaming:
-        return response.content
-    if not hasattr(response, "read_body"):
-        response.read_body = b"".join(response.streaming_content)
-    return response.read_body
-
-
-def read_csv(response):
-    text = body(response).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
-
-
-def read_xlsx(response):
-    return load_workbook(io.BytesIO(body(response)))
-
-
-def pdf_pages(response):
-    """The text of each page of a PDF response."""
-    reader = PdfReader(io.BytesIO(body(response)))
-    return [page.extract_text() for page in reader.pages]
 
 
 @pytest.fixture

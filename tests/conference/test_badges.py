@@ -12,9 +12,9 @@ from PIL import Image
 from pypdf import PdfReader
 
 from conference.core.models import AuditLog
-from conference.portal import badges, gate
-from tests.conference.conftest import body, login, pdf_pages, url
+from conference.portal import badges, exports
 from tests.factories import RegistrationFactory, UserFactory
+from tests.helpers import body, login, pdf_pages, url
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_a6_badges_carry_name_organisation_kind_and_a_qr_code_of_the_badge_code(
     assert "佐藤 花子" in sato and "Toyota Tsusho" in sato and "CAR MAKER (OEM)" in sato
     assert conference.name in sato
     assert decoded_codes(response) == [[cast["mehta"].badge_code], [cast["sato"].badge_code]]
-    entry = AuditLog.objects.get(action=gate.EXPORT_BADGES)
+    entry = AuditLog.objects.get(action=exports.EXPORT_BADGES)
     assert (entry.actor, entry.data["rows"], entry.data["sheet"]) == (organiser, 2, "a6")
 
 

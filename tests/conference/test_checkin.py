@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Registration
 from conference.core.models import AuditLog
-from conference.portal import gate
-from tests.conference.conftest import login, url
+from conference.portal import checkin
 from tests.factories import ConferenceFactory, RegistrationFactory
+from tests.helpers import login, url
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +32,13 @@ def test_scanning_an_approved_badge_checks_its_holder_in(conference, checkin_sta
     response = scan(login(checkin_staff), conference, mehta.badge_code)
 
     assert response.status_code == 200
-    assert response.context["result"].outcome == gate.Outcome.CHECKED_IN
+    assert response.context["result"].outcome == checkin.Outcome.CHECKED_IN
     html = response.content.decode()
     assert "Checked in" in html and "Priya Mehta" in html and "Lohum" in html
     assert response["HX-Trigger"] == "checkin-changed"
     mehta.refresh_from_db()
     assert mehta.checked_in_at >= before
-    entry = AuditLog.objects.get(action=gate.CHECKIN_RECORD)
+    entry = AuditLog.objects.get(action=checkin.CHECKIN_RECORD)
     assert (entry.actor, entry.object_id) == (checkin_staff, str(mehta.pk))
 
 
@@ -48,12 +48,12 @@ def test_checking_in_twice_is_harmless_and_says_when(conference, checkin_staff, 
 
     response = scan(login(checkin_staff), conference, sato.badge_code)
 
-    assert response.context["result"].outcome == gate.Outcome.ALREADY
+    assert response.context["result"].outcome == checkin.Outcome.ALREADY
     # 09:12 in the conference's zone, as staff at the door see it.
     assert "Already checked in at 09:12" in response.content.decode()
     sato.refresh_from_db()
     assert sato.checked_in_at == first
-    assert not AuditLog.objects.filter(action=gate.CHECKIN_RECORD).exists()
+    assert not AuditLog.objects.filter(action=checkin.CHECKIN_RECORD).exists()
 
 
 def test_a_registration_that_is_not_approved_is_not_checked_in(conference, checkin_staff, cast):
@@ -61,12 +61,12 @@ def test_a_registration_that_is_not_approved_is_not_checked_in(conference, check
 
     response = scan(login(checkin_staff), conference, lee.badge_code)
 
-    assert response.context["result"].outcome == gate.Outcome.NOT_APPROVED
+    assert response.context["result"].outcome == checkin.Outcome.NOT_APPROVED
     html = response.content.decode()
     assert "Not approved" in html and "Pending" in html
     lee.refresh_from_db()
     assert lee.checked_in_at is None
-    assert AuditLog.objects.filter(action=gate.CHECKIN_REFUSED, object_id=str(lee.pk)).exists()
+    assert AuditLog.objects.filter(action=checkin.CHECKIN_REFUSED, object_id=str(lee.pk)).exists()
 
 
 def test_unknown_and_other_conference_codes_are_unknown(conference, checkin_staff, cast):
@@ -74,7 +74,7 @@ def test_unknown_and_other_conference_codes_are_unknown(conference, checkin_staf
 
     for code in ("", "NOPE", cast["other"].badge_code):
         response = scan(client, conference, code)
-        assert response.context["result"].outcome == gate.Outcome.UNKNOWN
+        assert response.context["result"].outcome == checkin.Outcome.UNKNOWN
         assert "Unknown badge" in response.content.decode()
     cast["other"].refresh_from_db()
     assert cast["other"].checked_in_at is None
@@ -86,7 +86,7 @@ def test_a_typed_code_may_have_spaces_and_lower_case(conference, checkin_staff, 
 
     response = scan(login(checkin_staff), conference, typed)
 
-    assert response.context["result"].outcome == gate.Outcome.CHECKED_IN
+    assert response.context["result"].outcome == checkin.Outcome.CHECKED_IN
 
 
 def test_without_htmx_the_whole_page_shows_the_outcome(conference, checkin_staff, cast):
@@ -121,7 +121,7 @@ def test_search_by_name_or_organisation_then_check_in(conference, checkin_staff,
     response = client.post(
         url(conference, f"manage/checkin/{cast['mehta'].pk}/"), HTTP_HX_REQUEST="true"
     )
-    assert response.context["result"].outcome == gate.Outcome.CHECKED_IN
+    assert response.context["result"].outcome == checkin.Outcome.CHECKED_IN
 
 
 def test_checking_in_someone_of_another_conference_by_id_is_404(conference, checkin_staff, cast):
@@ -211,7 +211,7 @@ def test_two_devices_scanning_the_same_badge_at_once_record_one_arrival(conferen
     def scan_at_the_same_time():
         try:
             barrier.wait()
-            result = gate.checkin_record(
+            result = checkin.checkin_record(
                 conference=conference, actor=checkin_staff, badge_code=registration.badge_code
             )
             outcomes.append(result.outcome)
@@ -224,6 +224,6 @@ def test_two_devices_scanning_the_same_badge_at_once_record_one_arrival(conferen
     for thread in threads:
         thread.join()
 
-    assert sorted(outcomes) == [gate.Outcome.ALREADY, gate.Outcome.CHECKED_IN]
-    assert AuditLog.objects.filter(action=gate.CHECKIN_RECORD).count() == 1
+    assert sorted(outcomes) == [checkin.Outcome.ALREADY, checkin.Outcome.CHECKED_IN]
+    assert AuditLog.objects.filter(action=checkin.CHECKIN_RECORD).count() == 1
     assert Registration.objects.get(pk=registration.pk).checked_in_at is not None

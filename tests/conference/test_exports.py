@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conference.core.models import AuditLog, ExportPreset
-from tests.conference.conftest import body, login, pdf_pages, read_csv, read_xlsx, url
 from tests.factories import (
     ConferenceFactory,
     MeetingFactory,
@@ -22,6 +21,7 @@ from tests.factories import (
     SessionSignupFactory,
     UserFactory,
 )
+from tests.helpers import body, login, pdf_pages, read_csv, read_xlsx, url
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from accounts.models import Registration
 from accounts.tasks import id_data_purge_sweep
 from conference.celery import app
 from conference.core.models import AuditLog, Role
-from conference.portal import gate
-from tests.conference.conftest import login, pdf_pages, read_csv, url
+from conference.portal import exports
 from tests.factories import ConferenceFactory, ConferenceRoleFactory, RegistrationFactory
+from tests.helpers import login, pdf_pages, read_csv, url
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_only_security_officers_get_the_gate_list(
         assert login(user).get(url(conference, path)).status_code == 403
     assert login(None).get(url(conference, path)).status_code == 302
     actors = set(
-        AuditLog.objects.filter(action=gate.GATELIST_DOWNLOAD).values_list("actor", flat=True)
+        AuditLog.objects.filter(action=exports.GATELIST_DOWNLOAD).values_list("actor", flat=True)
     )
     assert actors <= {security_officer.pk}
 
@@ -82,7 +82,7 @@ def test_every_download_is_audited_with_who_when_filters_and_rows(
     gatelist(login(security_officer), conference, kind="oem")
     gatelist(login(security_officer), conference, "pdf")
 
-    entries = list(AuditLog.objects.filter(conference=conference, action=gate.GATELIST_DOWNLOAD))
+    entries = list(AuditLog.objects.filter(conference=conference, action=exports.GATELIST_DOWNLOAD))
     assert [(e.actor, e.data["format"], e.data["rows"], e.data["filters"]) for e in entries] == [
         (security_officer, "pdf", 2, {}),
         (security_officer, "csv", 1, {"kind": ["oem"]}),
@@ -189,7 +189,7 @@ def test_after_the_deadline_exports_hold_no_id_data_even_before_the_sweep(
 
     assert Registration.objects.filter(id_data_erased_at__isnull=False).count() == 0
     assert [row[4:7] for row in rows] == [["", "", ""], ["", "", ""]]
-    entry = AuditLog.objects.get(action=gate.GATELIST_DOWNLOAD)
+    entry = AuditLog.objects.get(action=exports.GATELIST_DOWNLOAD)
     assert entry.data["id_data"] is False
 
 

@@ -4,7 +4,7 @@ Fixtures for the real-browser tests: headless Chromium (Debian's, at
 
 One server per run of this package (`e2e_server`): static files collected into
 a temporary STATIC_ROOT and served by whitenoise, gunicorn with DEBUG off on
-127.0.0.1 (a free port of 8130-8139; E2E_PORT_FIRST/E2E_PORT_LAST override),
+127.0.0.1 (a free port),
 and a Celery worker. Both processes use the pytest test database, Redis and
 an SMTP sink (`e2e_mail`). Every test runs on `transactional_db`, so what it
 writes is committed and visible to them, and is flushed after it.
@@ -24,23 +24,16 @@ import pytest
 from playwright.sync_api import expect
 
 from conference.core.models import Role
-from tests.browser import running_chromium
 from tests.e2e import personas, services
 from tests.factories import ConferenceFactory
-from tests.smtp import running_smtp_sink
+from tests.helpers import free_port
+from tests.helpers.browser import TIMEOUT_MS, running_chromium
+from tests.helpers.smtp import running_smtp_sink
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TIMEOUT_MS = 15_000
 MAIL_WAIT_SECONDS = 30
 
 expect.set_options(timeout=TIMEOUT_MS)
-
-
-def pytest_collection_modifyitems(config, items):
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in Path(item.fspath).resolve().parents:
-            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -59,7 +52,7 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="package")
 def e2e_mail():
-    """The SMTP sink the served app and its worker deliver to (tests/smtp.py)."""
+    """The SMTP sink the served app and its worker deliver to (tests/helpers/smtp.py)."""
     with running_smtp_sink() as sink:
         yield sink
 
@@ -74,7 +67,7 @@ def e2e_server(django_db_setup, e2e_mail, tmp_path_factory):
 
     # Under pytest's temporary directory, which pytest itself prunes.
     static_root = tmp_path_factory.mktemp("e2e-static")
-    port = services.free_port()
+    port = free_port()
     env = services.service_env(
         static_root=static_root, site_root=f"http://{services.HOST}:{port}", smtp=e2e_mail
     )

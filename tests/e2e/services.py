@@ -11,7 +11,6 @@ context, so the `Secure` session and CSRF cookies still work.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,16 +21,11 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
-from tests.workers import celery_worker_argv
+from tests.helpers import database_url_of_tests
+from tests.helpers.workers import celery_worker_argv
 
 HOST = "127.0.0.1"
-# The port range this suite may use; the first free one is taken.
-PORTS = range(
-    int(os.getenv("E2E_PORT_FIRST", "8130")),
-    int(os.getenv("E2E_PORT_LAST", "8139")) + 1,
-)
 # Shared by the test process, gunicorn and the worker: allauth encrypts TOTP
 # secrets and Django signs tokens with it.
 SECRET_KEY = "e2e-only-" + "k" * 60
@@ -40,25 +34,6 @@ READY_SECONDS = 60
 
 class ServiceError(RuntimeError):
     pass
-
-
-def database_url():
-    """The URL of the database this test process uses (the pytest test database)."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def free_port():
-    for port in PORTS:
-        with socket.socket() as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((HOST, port))
-            except OSError:
-                continue
-            return port
-    raise ServiceError(f"No free port in {PORTS.start}-{PORTS.stop - 1} on {HOST}.")
 
 
 def service_env(*, static_root, site_root, smtp):
@@ -72,7 +47,7 @@ def service_env(*, static_root, site_root, smtp):
         "ALLOWED_HOSTS": HOST,
         "SITE_ROOT": site_root,
         "STATIC_ROOT": str(static_root),
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database_url_of_tests(),
         "REDIS_URL": settings.REDIS_URL,
         "EMAIL_HOST": smtp.host,
         "EMAIL_PORT": str(smtp.port),

@@ -24,7 +24,6 @@ from conference.core.models import OrganisationKind
 from sessions_app import services as agenda_services
 from sessions_app.services import schedule_publish
 from tests.e2e import personas
-from tests.e2e.conftest import TIMEOUT_MS
 from tests.factories import (
     MeetingRequestFactory,
     MeetingSlotFactory,
@@ -34,6 +33,7 @@ from tests.factories import (
     TrackFactory,
     local_time,
 )
+from tests.helpers.browser import TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 

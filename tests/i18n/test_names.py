@@ -5,13 +5,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.accounts.test_registration import form_data
+from tests.helpers import registration_form_data
 
 pytestmark = pytest.mark.django_db
 
 
 def edit_details(client, conference, **extra):
-    data = form_data(conference, given_name="花子", family_name="佐藤", **extra)
+    data = registration_form_data(conference, given_name="花子", family_name="佐藤", **extra)
     del data["privacy_accepted"]  # asked at registration, not when editing
     return client.post(reverse("accounts:register", args=[conference.slug]), data)
 

@@ -1,56 +1,37 @@
 """
 Processes of the fault tests, each the test's own: a redis-server, a
-PostgreSQL cluster, a Celery worker and a gunicorn, started on free ports
-(or the one asked for), stopped whatever happens, every wait bounded.
+PostgreSQL cluster, a Celery worker and a gunicorn, started on free ports,
+stopped whatever happens, every wait bounded (`free_port`, `wait_for` and
+`database_url_of_tests` are in tests/helpers/processes.py).
 """
 
 import asyncio
 import contextlib
+import functools
 import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from conference.celery import app as celery_app
-from tests.smtp import SmtpSink
-from tests.workers import celery_worker_argv
+from tests.helpers import database_url_of_tests, free_port
+from tests.helpers import wait_for as _wait_for
+from tests.helpers.smtp import SmtpSink
+from tests.helpers.workers import celery_worker_argv
 
 WAIT_SECONDS = 45
 
-
-def wait_for(condition, what, log=None, timeout=WAIT_SECONDS, every=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if every:
-            every()
-        if condition():
-            return
-        time.sleep(0.5)
-    detail = f"\n--- log ---\n{log()[-6000:]}" if log else ""
-    pytest.fail(f"Timed out after {timeout} s waiting for {what}.{detail}")
-
-
-def free_port(preferred=None):
-    """`preferred` if nothing listens there, else any free port."""
-    for port in ([preferred] if preferred else []) + [0]:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return sock.getsockname()[1]
-    raise RuntimeError("no free port")
+# Faults take longer to recover from than a worker to start: longer waits, and
+# polls (some of which run a sweep) twice a second.
+wait_for = functools.partial(_wait_for, timeout=WAIT_SECONDS, interval=0.5)
 
 
 def stop_process(process, timeout=10):
@@ -95,7 +76,7 @@ class OwnRedis:
         if binary is None:
             pytest.skip("redis-server is not installed (apt-get install redis-server).")
         self.binary = binary
-        self.port = free_port(6390)
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 
@@ -138,9 +119,9 @@ class OwnPostgres:
     `postgres` user when the test runs as root, since initdb refuses root.
     """
 
-    def __init__(self, preferred_port=55432):
+    def __init__(self):
         self.bin = _postgres_bin()
-        self.port = free_port(preferred_port)
+        self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="reliability-pg-")
         self.data = os.path.join(self.dir, "data")
         self.logfile = os.path.join(self.dir, "server.log")
@@ -226,14 +207,6 @@ class OwnPostgres:
                 check=False,
             )
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def database_url_of_tests():
-    """The URL of the database the test runs on, for a subprocess to use."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    host = f"{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}"
-    return f"postgres://{auth}@{host}/{db['NAME']}"
 
 
 # Run instead of `celery -A conference worker` to shorten the time after which

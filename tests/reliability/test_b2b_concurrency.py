@@ -23,11 +23,13 @@ from django.db.models import F
 from django.test import Client
 
 from accounts import services as accounts
+from accounts.services import registrations as registration_services
 from b2b_meetings import services
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat
 from b2b_meetings.scheduler import services as scheduler
+from b2b_meetings.scheduler.services import commit as scheduler_commit
+from b2b_meetings.services import booking
 from conference.core.models import AuditLog, OrganisationKind, OutgoingEmail
-from tests.b2b_meetings.conftest import listed, login, make_slots, url
 from tests.factories import (
     ConferenceFactory,
     MeetingRequestFactory,
@@ -35,6 +37,7 @@ from tests.factories import (
     RoomFactory,
     TableFactory,
 )
+from tests.helpers import listed, login, make_slots, url
 from tests.reliability import parallel
 
 THREADS = 50
@@ -153,7 +156,9 @@ def test_fifty_colleagues_accepting_one_organisation_request_make_one_meeting(se
     )
 
     outcomes = run_together(
-        lambda i: services.request_accept(request=request, responder=colleagues[i], slot=slot).pk
+        lambda i: (
+            services.request_accept(meeting_request=request, responder=colleagues[i], slot=slot).pk
+        )
     )
 
     assert_one_winner(outcomes, "already been answered")
@@ -277,7 +282,7 @@ def test_ten_reschedules_of_one_meeting_at_once_apply_the_first_and_refuse_the_r
     tabs = [login(oem.user) for _ in range(MOVES)]
     path = url(conference, f"b2b/meetings/{meeting.pk}/reschedule/")
     # Runs under the meeting's lock: the winner holds it while the others wait.
-    monkeypatch.setattr(services, "_pick_table", parallel.slowed(services, "_pick_table"))
+    monkeypatch.setattr(booking, "_pick_table", parallel.slowed(booking, "_pick_table"))
 
     outcomes = parallel.run_together(
         lambda i: answer(tabs[i].post(path, {"slot": slots[i + 1].pk})), MOVES
@@ -310,8 +315,8 @@ def test_an_organisers_parallel_moves_locks_and_cancels_of_one_meeting_never_ans
     """
     conference, meeting, slots, tables, _people = booked
     tabs = [login(organiser) for _ in range(MOVES)]
-    monkeypatch.setattr(services, "_pick_table", parallel.slowed(services, "_pick_table"))
-    monkeypatch.setattr(services, "audit_record", parallel.slowed(services, "audit_record"))
+    monkeypatch.setattr(booking, "_pick_table", parallel.slowed(booking, "_pick_table"))
+    monkeypatch.setattr(booking, "audit_record", parallel.slowed(booking, "audit_record"))
 
     def act(i):
         if i < 4:
@@ -402,7 +407,9 @@ def test_a_booking_waiting_for_a_delegate_who_changes_organisation_sees_the_new_
     moved_to = OrganisationFactory(name="Lohum Cleantech")
     # Held under the delegate's row lock while the booking waits for it.
     monkeypatch.setattr(
-        accounts, "_organisation_from", parallel.slowed(accounts, "_organisation_from")
+        registration_services,
+        "_organisation_from",
+        parallel.slowed(registration_services, "_organisation_from"),
     )
 
     def act(i):
@@ -462,7 +469,9 @@ def test_a_booking_while_the_scheduler_commits_its_preview_deadlocks_neither(
     partner = listed(conference)
     # With the job locked, before the participants: the booking comes then.
     monkeypatch.setattr(
-        scheduler, "registrations_lock", parallel.slowed(scheduler, "registrations_lock")
+        scheduler_commit,
+        "registrations_lock",
+        parallel.slowed(scheduler_commit, "registrations_lock"),
     )
 
     def act(i):

@@ -10,6 +10,8 @@ import pytest
 
 from accounts import services
 from accounts.models import Invitation
+from accounts.services import invitation_jobs
+from accounts.services import invitations as invitation_services
 from conference.core.models import Job, OutgoingEmail
 from tests.factories import InvitationFactory
 from tests.reliability.parallel import crashes, run_together, slowed
@@ -40,7 +42,9 @@ def test_a_bulk_send_run_by_three_workers_at_once_counts_each_invitation_once(
         conference=conference, kind=services.JOB_INVITATIONS_SEND, total=invitations
     )
     # Inside each batch's transaction: the workers' batches overlap.
-    monkeypatch.setattr(services, "email_queue_many", slowed(services, "email_queue_many"))
+    monkeypatch.setattr(
+        invitation_jobs, "email_queue_many", slowed(invitation_jobs, "email_queue_many")
+    )
 
     outcomes = run_together(
         lambda i: services.invitation_send_job_run(job_id=job.pk).status, WORKERS
@@ -67,7 +71,9 @@ def test_resending_an_invitation_from_eight_tabs_at_once_counts_every_email(
     eight new emails and a count of nine, never two emails with one key.
     """
     invitation = InvitationFactory(conference=conference, send_count=1)
-    monkeypatch.setattr(services, "audit_record", slowed(services, "audit_record"))
+    monkeypatch.setattr(
+        invitation_services, "audit_record", slowed(invitation_services, "audit_record")
+    )
 
     outcomes = run_together(
         lambda i: services.invitation_resend(invitation=invitation, actor=organiser).send_count,

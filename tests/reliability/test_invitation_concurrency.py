@@ -16,6 +16,8 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import Invitation, Registration, User
+from accounts.services import invitations as invitation_services
+from accounts.services import registrations as registration_services
 from conference.core.models import AuditLog, ConferenceRole, Role
 from tests.factories import InvitationFactory, UserFactory
 from tests.reliability.parallel import (
@@ -95,7 +97,11 @@ def test_signing_up_from_twelve_tabs_at_once_makes_one_account_and_one_registrat
         "id_document_expiry": (conference.end_date + datetime.timedelta(days=400)).isoformat(),
         "privacy_accepted": "on",
     }
-    monkeypatch.setattr(services, "_organisation_from", slowed(services, "_organisation_from"))
+    monkeypatch.setattr(
+        registration_services,
+        "_organisation_from",
+        slowed(registration_services, "_organisation_from"),
+    )
 
     outcomes = run_together(lambda i: tabs[i].post(register, details).status_code, TABS)
 
@@ -115,7 +121,9 @@ def test_an_existing_account_accepting_from_twelve_tabs_at_once_accepts_once(
         tab = Client()
         tab.force_login(user)
         tabs.append(tab)
-    monkeypatch.setattr(services, "audit_record", slowed(services, "audit_record"))
+    monkeypatch.setattr(
+        invitation_services, "audit_record", slowed(invitation_services, "audit_record")
+    )
 
     outcomes = run_together(lambda i: tabs[i].post(invite_url(invitation)).status_code, TABS)
 

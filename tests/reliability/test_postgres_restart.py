@@ -20,7 +20,8 @@ from django.conf import settings
 from django.db import OperationalError, connections
 from django.db.backends.postgresql.base import DatabaseWrapper
 
-from tests.reliability.processes import LogFile, OwnPostgres, free_port, stop_process, wait_for
+from tests.helpers import free_port
+from tests.reliability.processes import LogFile, OwnPostgres, stop_process, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,7 @@ def web(own_postgres):
         subprocess.run(
             [sys.executable, *command], cwd=settings.BASE_DIR, env=env, check=True, timeout=600
         )
-    port = free_port(8150)
+    port = free_port()
     log = LogFile("reliability-gunicorn-")
     process = subprocess.Popen(
         [

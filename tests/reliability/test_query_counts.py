@@ -35,7 +35,7 @@ from tests.factories import (
     SpeakerFactory,
     local_time,
 )
-from tests.sessions_app.conftest import login, publish, url
+from tests.helpers import login, publish, url
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from accounts.models import Invitation, Registration
 from conference.core.models import OutgoingEmail
 from sessions_app.models import SessionSignup
 from tests.factories import SessionFactory
-from tests.reliability.processes import Worker, free_port, sweep, wait_for
-from tests.sessions_app.conftest import publish
+from tests.helpers import free_port, publish
+from tests.reliability.processes import Worker, sweep, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

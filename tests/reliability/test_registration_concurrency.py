@@ -18,7 +18,8 @@ import pytest
 
 from accounts import services
 from accounts.models import Registration
-from conference.portal import gate
+from accounts.services import registrations as registration_services
+from conference.portal import checkin
 from tests.factories import OrganisationFactory, RegistrationFactory
 from tests.reliability.parallel import WINDOW_SECONDS, crashes, run_together, slowed
 
@@ -30,14 +31,14 @@ def test_a_delegate_saving_details_while_approved_deadlocks_neither(
 ):
     registration = RegistrationFactory(conference=conference, job_title="Analyst")
     user = registration.user
-    lock_conference = services._lock_conference
+    lock_conference = registration_services._lock_conference
 
     def lock_conference_then_work(conference):
         locked = lock_conference(conference)
         time.sleep(WINDOW_SECONDS)  # the approval's checks, with the conference held
         return locked
 
-    monkeypatch.setattr(services, "_lock_conference", lock_conference_then_work)
+    monkeypatch.setattr(registration_services, "_lock_conference", lock_conference_then_work)
 
     def act(i):
         if i == 0:
@@ -74,7 +75,11 @@ def test_checking_in_a_delegate_who_is_changing_organisation_shows_the_new_one(
     moved_to = OrganisationFactory(name="Vedanta Recycling")
     user = registration.user
     # Held under the delegate's row lock while the check-in waits for it.
-    monkeypatch.setattr(services, "_organisation_from", slowed(services, "_organisation_from"))
+    monkeypatch.setattr(
+        registration_services,
+        "_organisation_from",
+        slowed(registration_services, "_organisation_from"),
+    )
 
     def act(i):
         if i == 0:
@@ -86,7 +91,7 @@ def test_checking_in_a_delegate_who_is_changing_organisation_shows_the_new_one(
                 organisation=moved_to,
             ).organisation.name
         time.sleep(WINDOW_SECONDS / 3)  # once the save holds the row
-        result = gate.checkin_record(
+        result = checkin.checkin_record(
             conference=conference, actor=checkin_staff, badge_code=registration.badge_code
         )
         return result.outcome, result.registration.organisation
@@ -94,4 +99,4 @@ def test_checking_in_a_delegate_who_is_changing_organisation_shows_the_new_one(
     outcomes = run_together(act, 2)
 
     assert crashes(outcomes) == []
-    assert outcomes == [("ok", "Vedanta Recycling"), ("ok", (gate.Outcome.CHECKED_IN, moved_to))]
+    assert outcomes == [("ok", "Vedanta Recycling"), ("ok", (checkin.Outcome.CHECKED_IN, moved_to))]

@@ -21,8 +21,8 @@ from django.db import transaction
 from sessions_app import selectors, services
 from sessions_app.models import Session, SessionSignup
 from tests.factories import RegistrationFactory, SessionFactory
+from tests.helpers import login, publish, url
 from tests.reliability.parallel import WINDOW_SECONDS, crashes, kinds, run_together, slowed
-from tests.sessions_app.conftest import login, publish, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-# `world`: the permission walk's fixture (every object its URLs point at).
-from tests.test_permissions_walk import PERSONAS, all_patterns, row_for, url_for, world  # noqa: F401
+# The `world` fixture (tests/conftest.py) builds the permission walk's world.
+from tests.helpers.permission_walk import PERSONAS, all_patterns, row_for, url_for
 
 EXECUTABLE_SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
 TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
@@ -131,7 +131,7 @@ def test_the_policy_allows_no_inline_script_or_style_and_no_other_origin(client)
 
 
 # The organisers' preview of an email's HTML body: the email as sent, with its
-# inline styles, served under its own sandboxed policy (conference/portal/views.py).
+# inline styles, served under its own sandboxed policy (conference/portal/views/outbox.py).
 SANDBOXED = {"conference:outbox_body"}
 
 

@@ -17,8 +17,8 @@ from django.test import Client
 from django.test.testcases import LiveServerThread
 
 from sessions_app.services import schedule_publish
-from tests.browser import running_chromium
 from tests.factories import SessionFactory
+from tests.helpers.browser import running_chromium
 
 # Any free port unless one is named (a fixed port collides with a parallel run).
 PORT = int(os.getenv("SECURITY_LIVE_PORT", "0"))

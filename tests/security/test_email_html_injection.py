@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from b2b_meetings import services as b2b
 from conference.core.models import OrganisationKind, OutgoingEmail
-from tests.b2b_meetings.conftest import listed, make_slots
 from tests.factories import TEST_PASSWORD, OrganisationFactory, TableFactory, UserFactory
+from tests.helpers import listed, make_slots
 
 pytestmark = pytest.mark.django_db
 
@@ -104,9 +104,9 @@ def test_what_delegates_type_arrives_as_text_in_every_b2b_email(conference):
         )
         for t in targets
     ]
-    b2b.request_decline(request=sent[0], responder=targets[0], reason=PAYLOAD)
-    b2b.request_withdraw(request=sent[1], requester=requester)
-    b2b.request_accept(request=sent[2], responder=targets[2], slot=slots[0])
+    b2b.request_decline(meeting_request=sent[0], responder=targets[0], reason=PAYLOAD)
+    b2b.request_withdraw(meeting_request=sent[1], requester=requester)
+    b2b.request_accept(meeting_request=sent[2], responder=targets[2], slot=slots[0])
 
     emails = OutgoingEmail.objects.all()
     kinds = {email.kind for email in emails}

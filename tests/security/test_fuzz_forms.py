@@ -12,7 +12,6 @@ import datetime
 import pytest
 from django.db import transaction
 from django.db.models import Count, Q
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
@@ -32,6 +31,7 @@ from tests.factories import (
     TableFactory,
     UserFactory,
 )
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +45,6 @@ ids = st.one_of(
     st.sampled_from(["", "0", "²", "١", "1.5", "1e3", " 1", "0x1", "9" * 30]),
     text,
 )
-
-
-def login(user):
-    client = Client(raise_request_exception=True)
-    client.force_login(user)
-    return client
 
 
 def rolled_back(action):

@@ -45,8 +45,8 @@ from b2b_meetings.models import Meeting, MeetingSlot, Unavailability
 from sessions_app.models import Session, SessionSignup
 from tests.factories import MeetingSlotFactory, TrackFactory
 
-# `world`: the permission walk's fixture (every object its URLs point at).
-from tests.test_permissions_walk import all_patterns, row_for, world  # noqa: F401
+# The `world` fixture (tests/conftest.py) builds the permission walk's world.
+from tests.helpers.permission_walk import all_patterns, row_for
 
 pytestmark = pytest.mark.django_db
 
@@ -55,22 +55,22 @@ FUZZED_PERSONAS = ("anonymous", "delegate", "checkin", "security", "organiser")
 # Every parameter a view reads from the query string or the form, and where.
 PARAMETERS = [
     "page",  # Paginator.get_page: invitations, registrations (accounts/views.py),
-    #          the B2B directory (b2b_meetings/views.py), the outbox (conference/portal/views.py)
+    #          the B2B directory (b2b_meetings/views/), the outbox (conference/portal/views/)
     "q",  # Invitation-, Registration-, Directory-, OutboxFilterForm, CheckinSearchForm,
-    #       AgendaFilters (sessions_app/selectors.py)
-    "status",  # Invitation-, Registration-, OutboxFilterForm; ExportForm (forms_staff.py)
+    #       AgendaFilters (sessions_app/selectors/)
+    "status",  # Invitation-, Registration-, OutboxFilterForm; ExportForm (portal/forms.py)
     "kind",  # RegistrationFilterForm, DirectoryFilterForm, ExportForm, GateListForm,
     #          AgendaFilters
     "country",  # RegistrationFilterForm, DirectoryFilterForm, ExportForm, GateListForm
     "deletion",  # RegistrationFilterForm (accounts/forms.py)
     "track",  # AgendaFilters (the agenda page)
-    "tz",  # _viewer_tz (sessions_app/views.py): agenda, session, my schedule
-    "day",  # agenda_manage (sessions_app/views.py)
+    "tz",  # _viewer_tz (sessions_app/views/): agenda, session, my schedule
+    "day",  # agenda_manage (sessions_app/views/organiser.py)
     "room",  # SessionMoveForm: session_new's GET, session_move's POST
     "starts_at",  # SessionMoveForm
     "ends_at",  # SessionMoveForm
     "slot",  # manage_meeting_new's initial, MeetingMoveForm, request_accept,
-    #          meeting_reschedule (b2b_meetings/views.py)
+    #          meeting_reschedule (b2b_meetings/views/)
     "table",  # manage_meeting_new's initial, MeetingMoveForm
     "confirm",  # MeetingCreateForm, MeetingMoveForm
     "columns",  # ExportForm: attendees.csv/.xlsx/.pdf, exports count, presets
@@ -83,8 +83,8 @@ PARAMETERS = [
     "next",  # allauth's login, logout, sign-up; set_language; signup_cancel and
     #          the organisers' list actions (_back, accounts/views.py)
     "language",  # language_set (accounts/views.py)
-    "time_zone",  # time_zone_save (sessions_app/views.py)
-    "code",  # checkin_scan (conference/portal/views_staff.py)
+    "time_zone",  # time_zone_save (sessions_app/views/)
+    "code",  # checkin_scan (conference/portal/views/checkin.py)
     "unavailable",  # AvailabilityForm (b2b_meetings/forms.py)
     "action",  # registration_transition, RegistrationBulkForm, manage_slots
     "registrations",  # RegistrationBulkForm
@@ -360,7 +360,7 @@ class Exchanges:
 
 
 @pytest.fixture
-def fuzz_world(world):  # noqa: F811
+def fuzz_world(world):
     # Objects only the query string names: a track and a second slot.
     TrackFactory(conference=world.conference)
     MeetingSlotFactory(conference=world.conference)

@@ -13,10 +13,9 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from tests import test_permissions_walk as walk
+from tests.helpers import permission_walk as walk
 
-# The permission walk's objects (all of them the delegate's or staff's), as a fixture here too.
-world = walk.world
+# `world` (tests/conftest.py): the permission walk's objects, all of them the delegate's or staff's.
 
 pytestmark = pytest.mark.django_db
 

@@ -14,16 +14,15 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from tests import test_permissions_walk as walk
 from tests.factories import TEST_PASSWORD
+from tests.helpers import permission_walk as walk
 
-# The permission walk's objects (all of them the delegate's or staff's), as a fixture here too.
-world = walk.world
+# `world` (tests/conftest.py): the permission walk's objects, all of them the delegate's or staff's.
 
 pytestmark = pytest.mark.django_db
 
 # The same body for everyone who asks (the published agenda): shared caches may
-# keep it, and it is revalidated on every use (sessions_app.views._feed_headers).
+# keep it, and it is revalidated on every use (sessions_app.views.page_cache.feed_headers).
 PUBLIC_FOR_EVERYONE = {"sessions_app:agenda_ics", "sessions_app:agenda_json"}
 
 

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import TEST_PASSWORD, UserFactory
-from tests.test_health_and_settings import production_env, run_python
+from tests.helpers import production_env, run_python
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,10 +16,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from tests import test_permissions_walk as walk
+from tests.helpers import permission_walk as walk
 
-# The permission walk's objects (all of them the delegate's or staff's), as a fixture here too.
-world = walk.world
+# `world` (tests/conftest.py): the permission walk's objects, all of them the delegate's or staff's.
 
 WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"(\w+)"', re.IGNORECASE)
 

@@ -1,5 +1,5 @@
 """
-Helpers for the agenda's tests: a published agenda and logged-in clients.
+Fixtures of the agenda's tests: a published agenda, fresh Celery pools.
 
 The agenda's cache keys hold the conference and release, which no two tests
 share (and the suite's cache prefix is new each run), so no test can be
@@ -7,29 +7,12 @@ served another's cached page; the cache is never flushed, which would also
 flush the Celery broker sharing that Redis database.
 """
 
-import datetime
-
 import pytest
-from django.test import Client
 from kombu import pools
 
 from conference.celery import app as celery_app
-from sessions_app.services import schedule_publish
 from tests.factories import RoomFactory, SessionFactory, TrackFactory, local_time
-
-
-def login(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def url(conference, path=""):
-    return f"/events/{conference.slug}/{path}"
-
-
-def publish(conference, actor=None):
-    return schedule_publish(conference=conference, actor=actor)
+from tests.helpers import publish
 
 
 @pytest.fixture
@@ -81,10 +64,6 @@ def agenda(conference, organiser):
     }
     publish(conference, organiser)
     return sessions
-
-
-def hours(n):
-    return datetime.timedelta(hours=n)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.factories import (
     RegistrationFactory,
     local_time,
 )
-from tests.sessions_app.conftest import hours, login, publish, url
+from tests.helpers import hours, login, publish, url
 
 pytestmark = pytest.mark.django_db
 

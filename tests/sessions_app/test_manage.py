@@ -21,7 +21,7 @@ from tests.factories import (
     SpeakerFactory,
     local_time,
 )
-from tests.sessions_app.conftest import login, url
+from tests.helpers import login, url
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +85,72 @@ def test_it_creates_a_session_with_speakers(conference, organiser):
         (speaker.pk, "speaker"),
     ]
     assert AuditLog.objects.filter(action="session.create", object_id=str(session.pk)).exists()
+
+
+def session_form(conference, session, **fields):
+    """The session's form as its page posts it, without speaker rows, with `fields`."""
+    local = "%Y-%m-%dT%H:%M"
+    return {
+        "title": session.title,
+        "kind": session.kind,
+        "starts_at": session.starts_at.astimezone(conference.tz).strftime(local),
+        "ends_at": session.ends_at.astimezone(conference.tz).strftime(local),
+        "speakers-TOTAL_FORMS": "0",
+        "speakers-INITIAL_FORMS": "0",
+        **fields,
+    }
+
+
+def test_it_changes_removes_and_adds_speakers_of_a_session(conference, organiser, agenda):
+    panel = agenda["panel"]
+    chair, speaker, newcomer = SpeakerFactory.create_batch(3, conference=conference)
+    chair_role = SessionSpeaker.objects.create(session=panel, speaker=chair, role="chair")
+    speaker_role = SessionSpeaker.objects.create(session=panel, speaker=speaker, position=1)
+    data = session_form(
+        conference,
+        panel,
+        **{
+            "speakers-TOTAL_FORMS": "3",
+            "speakers-INITIAL_FORMS": "2",
+            "speakers-0-id": chair_role.pk,
+            "speakers-0-speaker": chair.pk,
+            "speakers-0-role": "moderator",
+            "speakers-0-position": "0",
+            "speakers-1-id": speaker_role.pk,
+            "speakers-1-speaker": speaker.pk,
+            "speakers-1-role": "speaker",
+            "speakers-1-position": "1",
+            "speakers-1-DELETE": "on",
+            "speakers-2-speaker": newcomer.pk,
+            "speakers-2-role": "speaker",
+            "speakers-2-position": "2",
+        },
+    )
+
+    response = login(organiser).post(url(conference, f"manage/agenda/sessions/{panel.pk}/"), data)
+
+    assert response.status_code == 302
+    assert list(panel.speaker_roles.values_list("speaker", "role")) == [
+        (chair.pk, "moderator"),
+        (newcomer.pk, "speaker"),
+    ]
+
+
+def test_a_form_without_speaker_rows_keeps_the_speakers(conference, organiser, agenda):
+    panel = agenda["panel"]
+    role = SessionSpeaker.objects.create(
+        session=panel, speaker=SpeakerFactory(conference=conference)
+    )
+
+    response = login(organiser).post(
+        url(conference, f"manage/agenda/sessions/{panel.pk}/"),
+        session_form(conference, panel, description="Now with Q&A."),
+    )
+
+    assert response.status_code == 302
+    panel.refresh_from_db()
+    assert panel.description == "Now with Q&A."
+    assert list(panel.speaker_roles.all()) == [role]
 
 
 def test_it_refuses_a_capacity_below_the_confirmed_places(conference, organiser, agenda):
@@ -293,6 +359,18 @@ def test_a_room_of_another_conference_cannot_be_edited_or_deleted(conference, or
         client.post(url(conference, f"manage/agenda/rooms/{theirs.pk}/delete/")).status_code == 404
     )
     assert Room.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_room_with_b2b_meetings_is_not_deleted(conference, organiser):
+    room = MeetingFactory(conference=conference).table.room
+
+    response = login(organiser).post(
+        url(conference, f"manage/agenda/rooms/{room.pk}/delete/"), follow=True
+    )
+
+    assert "is still in use" in response.content.decode()
+    assert Room.objects.filter(pk=room.pk).exists()
+    assert not AuditLog.objects.filter(action="agenda.rooms.delete").exists()
 
 
 def test_the_agenda_builder_takes_a_fixed_number_of_queries(conference, organiser, agenda):

@@ -7,7 +7,7 @@ from sessions_app import services
 from sessions_app.models import Session
 from sessions_app.selectors import agenda_pending_changes
 from tests.factories import RegistrationFactory, RoomFactory, SessionFactory, local_time
-from tests.sessions_app.conftest import hours, login, publish, url
+from tests.helpers import hours, login, publish, url
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from sessions_app import services
 from sessions_app.models import Session
 from sessions_app.tasks import session_reminder_sweep
 from tests.factories import ConferenceFactory, RegistrationFactory, SessionFactory
-from tests.sessions_app.conftest import publish
+from tests.helpers import publish
 
 pytestmark = pytest.mark.django_db
 

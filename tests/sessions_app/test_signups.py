@@ -17,7 +17,7 @@ from tests.factories import (
     SessionFactory,
     local_time,
 )
-from tests.sessions_app.conftest import login, publish, url
+from tests.helpers import login, publish, url
 
 pytestmark = pytest.mark.django_db
 

@@ -32,6 +32,7 @@ from tests.factories import (
     TableFactory,
     local_time,
 )
+from tests.helpers import login, url
 
 pytestmark = pytest.mark.django_db
 
@@ -89,16 +90,6 @@ def agenda(conference, organiser):
     }
     schedule_publish(conference=conference, actor=organiser)
     return sessions
-
-
-def login(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def url(conference, path=""):
-    return f"/events/{conference.slug}/{path}"
 
 
 def get(client, conference, path, **params):

@@ -6,6 +6,8 @@ import os
 import pytest
 from playwright.sync_api import sync_playwright
 
+# How long a browser test waits for a page, an element or an expectation.
+TIMEOUT_MS = 15_000
 CHROMIUM = os.getenv("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

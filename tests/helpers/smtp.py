@@ -1,11 +1,12 @@
 """A real SMTP server for delivery tests: aiosmtpd on 127.0.0.1, a free port."""
 
 import contextlib
-import socket
 import threading
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+
+from tests.helpers.processes import free_port
 
 
 class SmtpSink:
@@ -43,15 +44,9 @@ class SmtpSink:
         return "250 2.0.0 OK"
 
 
-def _free_port(host):
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def running_smtp_sink(host="127.0.0.1"):
-    sink = SmtpSink(host, _free_port(host))
+    sink = SmtpSink(host, free_port(host))
     controller = Controller(sink, hostname=host, port=sink.port)
     controller.start()
     try:

@@ -1,0 +1,55 @@
+"""
+What the tests share besides fixtures: plain functions and constants, each
+defined once. Fixtures live in the conftest.py files; no test imports from a
+conftest or from another test module.
+
+    from tests.helpers import listed, login, make_slots, url
+
+- web: a logged-in client (`login`), a conference's page (`url`), what a
+  response served (`body`, `read_csv`, `read_xlsx`, `pdf_pages`);
+- data: `publish`, `hours`, `make_slots`, `listed`, `registration_details`,
+  `registration_form_data`;
+- processes: `database_url_of_tests`, `free_port`, `wait_for`,
+  `production_env`, `run_python`;
+- permission_walk: the table of what each persona gets at every URL (import
+  it from its module);
+- smtp, workers, browser: the SMTP sink, the Celery worker's command line,
+  headless Chromium (import them from their modules).
+"""
+
+from tests.helpers.data import (
+    hours,
+    listed,
+    make_slots,
+    publish,
+    registration_details,
+    registration_form_data,
+)
+from tests.helpers.processes import (
+    database_url_of_tests,
+    free_port,
+    production_env,
+    run_python,
+    wait_for,
+)
+from tests.helpers.web import body, login, pdf_pages, read_csv, read_xlsx, url
+
+__all__ = [
+    "body",
+    "database_url_of_tests",
+    "free_port",
+    "hours",
+    "listed",
+    "login",
+    "make_slots",
+    "pdf_pages",
+    "production_env",
+    "publish",
+    "read_csv",
+    "read_xlsx",
+    "registration_details",
+    "registration_form_data",
+    "run_python",
+    "url",
+    "wait_for",
+]
