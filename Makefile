@@ -64,6 +64,8 @@ run: venv
 		$(PY) manage.py compilemessages -v 0 --ignore '$(VENV)' --ignore node_modules
 	fi
 	$(PY) manage.py seed_demo
+	# One process declares the queues before web, worker and beat race to (conference/celery.py).
+	$(PY) -c 'from conference.celery import broker_declare; broker_declare()'
 	if (exec 3<>/dev/tcp/$(HOST)/$(PORT)) 2>/dev/null; then
 		echo "Port $(PORT) is in use: stop what listens there, or run PORT=8001 make run" >&2
 		exit 1

@@ -51,6 +51,21 @@ if app.conf.broker_url.startswith("filesystem://"):
         Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
+def broker_declare():
+    """
+    Declare the queues once, from one process, before the web server, the
+    worker and beat start together. kombu's filesystem transport (the
+    embedded broker of `make run`) creates an exchange's binding table without
+    a lock against a second creator: two processes binding at once can leave
+    it corrupt, and the worker then stops with a JSONDecodeError. Once the
+    table exists, later bindings update it under a file lock.
+    """
+    with app.connection_for_write() as connection:
+        # app.amqp.queues: the queues as the worker declares them (exchange and key filled in).
+        for queue in app.amqp.queues.values():
+            queue.bind(connection.default_channel).declare()
+
+
 @beat_init.connect
 def _first_heartbeat(sender=None, **kwargs):
     """Record a heartbeat as soon as beat starts, not a full interval later."""
