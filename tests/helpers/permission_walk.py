@@ -30,11 +30,14 @@ so a POST in one row cannot change what another row sees. Organisers and
 security officers hold a TOTP authenticator (the conference requires it).
 """
 
+import copy
 import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -353,6 +356,34 @@ def row_for(pattern):
         return EXPECTATIONS[pattern.key]
     # A whole namespace may share one row (the Django admin), named "<namespace>:*".
     return EXPECTATIONS.get(f"{pattern.namespace}*") if pattern.namespace else None
+
+
+def pages(world, personas, *, get_only=True):
+    """
+    Every URL of the walk as each of `personas`: yields (persona, pattern, row,
+    url, fetch), where fetch() requests the URL with the row's method, as that
+    persona (their cookies as at login, whatever earlier pages set), in a
+    transaction that is rolled back. With `get_only`, rows posted to are skipped.
+    """
+    for persona in personas:
+        client = Client()
+        if world.personas[persona] is not None:
+            client.force_login(world.personas[persona])
+        cookies = copy.deepcopy(client.cookies)
+        for pattern in all_patterns():
+            row = row_for(pattern)
+            if row is None or (get_only and row.method != "get"):
+                continue
+            url = url_for(pattern, world)
+
+            def fetch(client=client, cookies=cookies, method=row.method, url=url):
+                client.cookies = copy.deepcopy(cookies)
+                with transaction.atomic():
+                    response = getattr(client, method)(url)
+                    transaction.set_rollback(True)
+                return response
+
+            yield persona, pattern, row, url, fetch
 
 
 DUMMY = {"int": 1, "slug": "x", "str": "x", "path": "x", "uuid": "00000000-0000-0000-0000-0000"}
