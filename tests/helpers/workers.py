@@ -35,17 +35,22 @@ def celery_worker_argv(*, hostname=None, program=None):
 
 
 class WorkerProcess:
-    """`celery worker` on every queue, its output in a log file; `stop()` removes the log."""
+    """
+    `celery worker` on every queue, its output in a log file; `stop()` removes
+    the log. `program` as in celery_worker_argv.
+    """
 
-    def __init__(self, env):
+    ready_timeout = 30
+
+    def __init__(self, env, *, program=None):
         self.name = f"pytest-{uuid.uuid4().hex[:8]}@%h"
         fd, self.logpath = tempfile.mkstemp(prefix="celery-worker-", suffix=".log")
         with os.fdopen(fd, "wb") as log:
-            self.process = self._start(env, log)
+            self.process = self._start(env, log, program)
 
-    def _start(self, env, log):
+    def _start(self, env, log, program):
         return subprocess.Popen(
-            celery_worker_argv(hostname=self.name),
+            celery_worker_argv(hostname=self.name, program=program),
             cwd=settings.BASE_DIR,
             env=env,
             stdout=log,
@@ -63,7 +68,7 @@ class WorkerProcess:
                 pytest.fail(f"The worker exited with {self.process.returncode}:\n{self.log()}")
             return " ready." in self.log()
 
-        wait_for(ready, "the worker to start", log=self.log, timeout=30)
+        wait_for(ready, "the worker to start", log=self.log, timeout=self.ready_timeout)
 
     def stop(self):
         if self.process.poll() is None:

@@ -19,13 +19,12 @@ import threading
 
 import pytest
 import redis
-from django.conf import settings
 
 from conference.celery import app as celery_app
 from tests.helpers import database_url_of_tests, free_port
 from tests.helpers import wait_for as _wait_for
 from tests.helpers.smtp import SmtpSink
-from tests.helpers.workers import celery_worker_argv
+from tests.helpers.workers import WorkerProcess
 
 WAIT_SECONDS = 45
 
@@ -224,8 +223,10 @@ sys.exit(main())
 """
 
 
-class Worker:
+class Worker(WorkerProcess):
     """`celery worker` (solo pool) on the test database, the given Redis and SMTP sink."""
+
+    ready_timeout = 60
 
     def __init__(self, redis_url, sink, *, sending_timeout=None):
         env = {
@@ -245,26 +246,7 @@ class Worker:
         if sending_timeout is not None:
             command = [sys.executable, "-c", _WORKER_WITH_SENDING_TIMEOUT]
             env["T"] = str(sending_timeout)
-        self.logfile = LogFile("reliability-worker-")
-        self.process = subprocess.Popen(
-            celery_worker_argv(program=command),
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=self.logfile.file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def log(self):
-        return self.logfile.read()
-
-    def wait_until_ready(self):
-        def ready():
-            if self.process.poll() is not None:
-                pytest.fail(f"The worker exited with {self.process.returncode}:\n{self.log()}")
-            return " ready." in self.log()
-
-        wait_for(ready, "the worker to start", log=self.log, timeout=60)
+        super().__init__(env, program=command)
 
     def kill(self):
         """SIGKILL, as the kernel's OOM killer or a lost machine would."""
@@ -272,8 +254,8 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self):
-        stop_process(self.process)  # SIGTERM: a warm shutdown
-        self.logfile.close()
+        stop_process(self.process)  # SIGTERM to the group: a warm shutdown
+        os.unlink(self.logpath)
 
 
 class SlowSmtpSink(SmtpSink):
