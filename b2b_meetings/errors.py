@@ -16,6 +16,14 @@ class BookingError(B2BError):
     """A booking that cannot be made; the message is for the user."""
 
 
+class AlreadyMeeting(BookingError):
+    """The two people of a request already sit together in an active meeting."""
+
+    def __init__(self, message, *, meeting_id):
+        super().__init__(message)
+        self.meeting_id = meeting_id
+
+
 class MeetingChanged(B2BError):
     """
     The meeting was moved (or removed) by someone else after the person

@@ -4,9 +4,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from b2b_meetings.models import MeetingFeedback, MeetingRequest, MeetingSlot
+from b2b_meetings.models import MeetingFeedback, MeetingMessage, MeetingRequest, MeetingSlot
 from b2b_meetings.rules import kind_rule_choices
-from b2b_meetings.services import B2B_SETTINGS_FIELDS
+from b2b_meetings.services import B2B_SETTINGS_FIELDS, MAX_PROPOSED
 from conference.core.forms import BootstrapMixin
 from conference.core.models import Conference, OrganisationKind, Room
 
@@ -34,10 +34,60 @@ class MeetingRequestForm(BootstrapMixin, forms.Form):
         help_text=_("A short agenda helps the other side say yes. Up to 1,000 characters."),
     )
     priority = forms.TypedChoiceField(
-        label=_("Priority for you"),
+        label=_("How much do you want this meeting?"),
         choices=MeetingRequest.Priority.choices,
         coerce=int,
-        initial=MeetingRequest.Priority.NORMAL,
+        initial=MeetingRequest.Priority.WOULD_LIKE,
+        help_text=_(
+            "When the organisers schedule meetings, “must meet” wishes come first, "
+            "and wishes both sides share before one-sided ones."
+        ),
+    )
+    proposed = forms.TypedMultipleChoiceField(
+        label=_("Propose up to three times (optional)"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only times you both have free now are listed. The other side can accept "
+            "one with a click, or pick another."
+        ),
+    )
+
+    def __init__(self, *args, slots=(), conference=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = _slot_label(conference) if conference is not None else str
+        self.fields["proposed"].choices = [(slot.pk, label(slot)) for slot in slots]
+        self.fields["proposed"].widget.attrs["class"] = "form-check-input"
+        if not slots:
+            del self.fields["proposed"]
+
+    def clean_proposed(self):
+        proposed = self.cleaned_data["proposed"]
+        if len(proposed) > MAX_PROPOSED:
+            raise forms.ValidationError(_("Propose at most three times."))
+        return proposed
+
+
+class AcceptToScheduleForm(BootstrapMixin, forms.Form):
+    priority = forms.TypedChoiceField(
+        label=_("How much do you want this meeting?"),
+        choices=[("", _("No preference")), *MeetingRequest.Priority.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class MessageForm(BootstrapMixin, forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=MeetingMessage.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only the participants and the organisers read this thread. The others get "
+            "it by email; no email address is shown to anyone."
+        ),
     )
 
 

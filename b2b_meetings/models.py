@@ -5,6 +5,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.db import models
 from django.db.models import Func
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
@@ -102,11 +103,18 @@ class MeetingRequest(models.Model):
         DECLINED = "declined", _("Declined")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")
+        # Accepted, and the organisers' auto-scheduler will find the time.
+        SCHEDULING = "scheduling", _("Accepted, time to be set")
 
     class Priority(models.IntegerChoices):
-        LOW = 1, _("Nice to have")
-        NORMAL = 2, _("Important")
-        HIGH = 3, _("Essential")
+        """A meeting wish, as b2match runs pre-scheduled events."""
+
+        IF_TIME = 1, _("If time allows")
+        WOULD_LIKE = 2, _("Would like to meet")
+        MUST = 3, _("Must meet")
+
+    # Statuses in which a request still stands between its two sides.
+    OPEN_STATUSES = (Status.PENDING, Status.SCHEDULING)
 
     conference = models.ForeignKey(
         Conference, on_delete=models.CASCADE, related_name="meeting_requests"
@@ -132,7 +140,26 @@ class MeetingRequest(models.Model):
     )
     agenda = models.TextField(_("agenda"), max_length=1000, blank=True)
     priority = models.PositiveSmallIntegerField(
-        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+        _("priority"), choices=Priority.choices, default=Priority.WOULD_LIKE
+    )
+    # The other side's wish: set when they asked for the same meeting
+    # (mutual requests) or gave one when accepting it to be scheduled.
+    counter_priority = models.PositiveSmallIntegerField(
+        _("their priority"), choices=Priority.choices, null=True, blank=True
+    )
+    # The request the other way round between the same people, when both
+    # asked: answering either settles both.
+    linked = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("joined with"),
+    )
+    # Up to three times the requester proposed, from those both have free.
+    proposed_slots = models.ManyToManyField(
+        "MeetingSlot", blank=True, related_name="+", verbose_name=_("proposed times")
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
@@ -169,13 +196,13 @@ class MeetingRequest(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["requester", "target_registration"],
-                condition=models.Q(status="pending"),
-                name="request_one_pending_per_person",
+                condition=models.Q(status__in=["pending", "scheduling"]),
+                name="request_one_open_per_person",
             ),
             models.UniqueConstraint(
                 fields=["requester", "target_organisation"],
-                condition=models.Q(status="pending"),
-                name="request_one_pending_per_organisation",
+                condition=models.Q(status__in=["pending", "scheduling"]),
+                name="request_one_open_per_organisation",
             ),
         ]
         indexes = [
@@ -184,6 +211,12 @@ class MeetingRequest(models.Model):
                 fields=["expires_at"],
                 condition=models.Q(status="pending"),
                 name="request_pending_expiry",
+            ),
+            # The scheduler's input: the requests accepted to be scheduled.
+            models.Index(
+                fields=["conference"],
+                condition=models.Q(status="scheduling"),
+                name="request_scheduling",
             ),
         ]
 
@@ -316,3 +349,54 @@ class MeetingFeedback(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} ({self.meeting_id})"
+
+
+class MeetingMessage(models.Model):
+    """
+    A message in the thread of a meeting request, or of a meeting booked
+    without one. Only the participants and the organisers read a thread; a
+    meeting from a request shares the request's thread.
+    """
+
+    MAX_LENGTH = 2000
+
+    conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        MeetingRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    # A delegate writes as their registration; an organiser as themselves.
+    author = models.ForeignKey(
+        Registration, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(request__isnull=False, meeting__isnull=True)
+                | models.Q(request__isnull=True, meeting__isnull=False),
+                name="message_in_one_thread",
+            ),
+            models.CheckConstraint(condition=~models.Q(body=""), name="message_not_empty"),
+        ]
+        indexes = [
+            # The rate limit: an author's latest messages.
+            models.Index(fields=["author_user", "-created_at"], name="message_author_recent"),
+        ]
+
+    def __str__(self):
+        return f"Message {self.pk}"

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from b2b_meetings.views import delegate, organiser
+from b2b_meetings.views import delegate, messages, organiser
 
 app_name = "b2b_meetings"
 
@@ -28,6 +28,16 @@ urlpatterns = [
     path("b2b/requests/<int:request_id>/", delegate.request_detail, name="request"),
     path("b2b/requests/<int:request_id>/accept/", delegate.request_accept, name="request_accept"),
     path(
+        "b2b/requests/<int:request_id>/accept-to-schedule/",
+        delegate.request_accept_to_schedule,
+        name="request_accept_to_schedule",
+    ),
+    path(
+        "b2b/requests/<int:request_id>/messages/",
+        messages.request_message,
+        name="request_message",
+    ),
+    path(
         "b2b/requests/<int:request_id>/decline/",
         delegate.request_decline,
         name="request_decline",
@@ -49,6 +59,11 @@ urlpatterns = [
         name="meeting_reschedule",
     ),
     path("b2b/meetings/<int:meeting_id>/cancel/", delegate.meeting_cancel, name="meeting_cancel"),
+    path(
+        "b2b/meetings/<int:meeting_id>/messages/",
+        messages.meeting_message,
+        name="meeting_message",
+    ),
     path(
         "b2b/meetings/<int:meeting_id>/feedback/",
         delegate.meeting_feedback,

@@ -251,7 +251,7 @@ def test_it_refuses_a_second_pending_request_to_the_same_person(
     )
     insert(MeetingRequest, request, declined)
 
-    with refused_by("request_one_pending_per_person"):
+    with refused_by("request_one_open_per_person"):
         insert(
             MeetingRequest,
             MeetingRequestFactory.build(

@@ -6,7 +6,8 @@ page family:
 - `requests`: a delegate's sent and received meeting requests;
 - `meetings`: meetings, for their participants and the organisers;
 - `availability`: slots as a group of people sees them;
-- `organiser`: the grid, the booking form, setup, stats and feedback.
+- `organiser`: the grid, the booking form, setup, stats and feedback;
+- `messages`: the message thread of a request or meeting.
 
 Closed door: a meeting is read through `meeting_for_access` (participants
 and organisers only); the directory and its organisation pages read
@@ -35,6 +36,7 @@ from b2b_meetings.selectors.meetings import (
     meeting_for_access,
     meeting_list_for_registration,
 )
+from b2b_meetings.selectors.messages import thread_for_meeting, thread_for_request
 from b2b_meetings.selectors.organiser import (
     Grid,
     Setup,
@@ -83,4 +85,6 @@ __all__ = [
     "slot_states",
     "slots_free_for",
     "table_for_conference",
+    "thread_for_meeting",
+    "thread_for_request",
 ]

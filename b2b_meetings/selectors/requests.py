@@ -3,7 +3,7 @@ Meeting requests as one delegate sees them: sent, received in person, or
 received by their organisation while they are listed.
 """
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from b2b_meetings.models import Meeting, MeetingRequest
 
@@ -31,9 +31,13 @@ def _incoming_filter(registration):
     return mine
 
 
+def _with_proposed_count(queryset):
+    return queryset.annotate(proposed_count=Count("proposed_slots"))
+
+
 def request_list_incoming(*, registration):
     """Requests to `registration`, or to its organisation if it is listed."""
-    return (
+    return _with_proposed_count(
         _request_related(
             MeetingRequest.objects.filter(conference_id=registration.conference_id).filter(
                 _incoming_filter(registration)
@@ -45,9 +49,9 @@ def request_list_incoming(*, registration):
 
 
 def request_list_outgoing(*, registration):
-    return _request_related(MeetingRequest.objects.filter(requester=registration)).order_by(
-        "-created_at"
-    )
+    return _with_proposed_count(
+        _request_related(MeetingRequest.objects.filter(requester=registration))
+    ).order_by("-created_at")
 
 
 def request_for_registration(*, registration, request_id, related=True):

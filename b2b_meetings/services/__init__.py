@@ -3,7 +3,9 @@ Writes of the B2B meetings app, one module per use case:
 
 - `locking`: the row locks every booking, move and answer takes, in one order;
 - `booking`: book, move, reschedule, cancel and lock meetings;
-- `requests`: send, accept, decline and withdraw meeting requests;
+- `requests`: send, accept (now or by the scheduler), decline and withdraw
+  meeting requests; two people asking each other get one meeting;
+- `messages`: the message thread of a request or meeting;
 - `notifications`: the meeting and request emails, and the calendar file;
 - `sweeps`: the beat's request expiry, reminders and feedback requests;
 - `delegates`: a delegate's availability and meeting feedback;
@@ -35,9 +37,12 @@ from b2b_meetings.services.booking import (
 )
 from b2b_meetings.services.delegates import availability_set, feedback_submit
 from b2b_meetings.services.locking import registrations_lock
+from b2b_meetings.services.messages import message_post, thread_participants
 from b2b_meetings.services.notifications import meeting_ics
 from b2b_meetings.services.requests import (
+    MAX_PROPOSED,
     request_accept,
+    request_accept_to_schedule,
     request_create,
     request_decline,
     request_recipients,
@@ -61,6 +66,7 @@ from b2b_meetings.services.sweeps import (
 __all__ = [
     "B2B_SETTINGS_FIELDS",
     "FEEDBACK_WINDOW",
+    "MAX_PROPOSED",
     "B2BError",
     "BookingError",
     "MeetingChanged",
@@ -77,8 +83,10 @@ __all__ = [
     "meeting_move",
     "meeting_reminders_queue",
     "meeting_reschedule",
+    "message_post",
     "registrations_lock",
     "request_accept",
+    "request_accept_to_schedule",
     "request_create",
     "request_decline",
     "request_recipients",
@@ -88,4 +96,5 @@ __all__ = [
     "slots_generate",
     "table_set_active",
     "tables_create",
+    "thread_participants",
 ]

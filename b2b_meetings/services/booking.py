@@ -14,11 +14,11 @@ same transaction.
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from b2b_meetings.errors import B2BError, BookingError, just_taken
+from b2b_meetings.errors import AlreadyMeeting, B2BError, BookingError, just_taken
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat, Table
 from b2b_meetings.rules import is_blocked, people_in_slot
 from b2b_meetings.services.locking import (
@@ -29,6 +29,34 @@ from b2b_meetings.services.locking import (
 )
 from b2b_meetings.services.notifications import _email_meeting, _meeting_participants
 from conference.core.services import audit_record
+
+# The activity feed ------------------------------------------------------------------
+# Audit summaries are written once, in English, for the organisers' feed:
+# they name the people and the time, never only ids.
+
+
+def _party(registration):
+    name = registration.user.display_name
+    if registration.organisation_id:
+        return f"{name} ({registration.organisation.name})"
+    return name
+
+
+def meeting_label(meeting, people, verb="at"):
+    """ "between A (Org) and B (Org) at Tue 14 Jan 15:20, table T04" (verb: "at", "moved to")"""
+    when = timezone.localtime(meeting.slot.starts_at, meeting.conference.tz)
+    names = " and ".join(_party(p) for p in people)
+    return f"between {names} {verb} {when:%a %d %b %H:%M}, table {meeting.table.label}"
+
+
+def request_label(meeting_request, template):
+    """`template` with {a} the requester and {b} whom they asked."""
+    target = meeting_request.target_registration
+    return template.format(
+        a=_party(meeting_request.requester),
+        b=_party(target) if target is not None else meeting_request.target_organisation.name,
+    )
+
 
 # Checks (the caller holds the locks) -----------------------------------------------
 
@@ -144,6 +172,18 @@ def _book(
 ):
     """Checks and inserts under the caller's locks; returns the meeting."""
     _check_people(conference, slot, people, enforce_availability=enforce_availability)
+    # One meeting per pair: a second is a mistake, or a race with a booking
+    # of the same two (their registration locks are held, so this is final).
+    already = _already_meet(people) if len(people) == 2 else None
+    if already is not None:
+        others = [p for p in people if p.user_id != getattr(actor, "pk", None)]
+        if len(others) == 1:
+            message = _("You already have a meeting with %(name)s.") % {
+                "name": others[0].user.display_name
+            }
+        else:
+            message = _("These two already have a meeting together.")
+        raise AlreadyMeeting(message, meeting_id=already)
     table = _pick_table(conference, slot, table)
     # No savepoint: a refused insert raises out of the caller's transaction,
     # which rolls back as a whole (and saves two round trips per booking).
@@ -237,16 +277,67 @@ def _create_in_transaction(
         note=note,
         enforce_availability=enforce_availability,
     )
+    settle_requests_between(conference, people, meeting)
     audit_record(
         actor=actor,
         conference=conference,
         action="meeting.create",
         obj=meeting,
-        summary=f"Meeting at {meeting.table} in slot {slot.pk}",
+        summary=f"Meeting booked {meeting_label(meeting, people)}",
     )
     if notify:
         _email_meeting(meeting, people, "meeting_confirmed")
     return meeting
+
+
+def _hm(slot, meeting):
+    return f"{timezone.localtime(slot.starts_at, meeting.conference.tz):%H:%M}"
+
+
+def _already_meet(people):
+    """The id of an active meeting in which the two of `people` sit together, or None."""
+    a, b = people
+    return (
+        MeetingSeat.objects.filter(registration=a, is_active=True)
+        .filter(meeting__seats__registration=b, meeting__seats__is_active=True)
+        .values_list("meeting_id", flat=True)
+        .first()
+    )
+
+
+def settle_requests_between(conference, people, meeting):
+    """
+    Once two people meet, the other open requests between them (either way,
+    in person or to the other's organisation) are settled as accepted, joined
+    with the meeting's request: nobody is left answering a request for a
+    meeting that exists. Rows another transaction holds are skipped (it is
+    answering them; the "already meet" check stops it booking twice), so
+    this never waits against the lock order.
+    """
+    if len(people) != 2:
+        return 0
+    a, b = people
+
+    def asked(x, y):
+        to_y = Q(target_registration=y)
+        if y.organisation_id:
+            to_y |= Q(target_organisation_id=y.organisation_id)
+        return Q(requester=x) & to_y
+
+    open_ids = list(
+        MeetingRequest.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .filter(asked(a, b) | asked(b, a), status__in=MeetingRequest.OPEN_STATUSES)
+        .filter(conference=conference)
+        .exclude(pk=meeting.request_id)
+        .values_list("pk", flat=True)
+    )
+    if not open_ids:
+        return 0
+    return MeetingRequest.objects.filter(pk__in=open_ids).update(
+        status=MeetingRequest.Status.ACCEPTED,
+        responded_at=timezone.now(),
+        linked_id=meeting.request_id,
+    )
 
 
 def _move(*, meeting, slot, table, actor, enforce_availability, template):
@@ -280,7 +371,9 @@ def _move(*, meeting, slot, table, actor, enforce_availability, template):
         conference=conference,
         action="meeting.move",
         obj=meeting,
-        summary=f"Meeting moved from slot {old_slot.pk} to {slot.pk}, {new_table}",
+        summary=(
+            f"Meeting {meeting_label(meeting, people, 'moved to')} (from {_hm(old_slot, meeting)})"
+        ),
     )
     _email_meeting(meeting, people, template, extra={"old_slot": old_slot})
     return meeting
@@ -366,8 +459,8 @@ def meeting_cancel(*, meeting, actor, registration=None, reason="", seen_sequenc
             conference=meeting.conference,
             action="meeting.cancel",
             obj=meeting,
-            summary=f"Meeting {meeting.pk} cancelled"
-            + (" by a participant" if registration else " by the organisers"),
+            summary=f"Meeting {meeting_label(meeting, participants)} cancelled"
+            + (f" by {_party(registration)}" if registration else " by the organisers"),
         )
         recipients = [p for p in participants if registration is None or p.pk != registration.pk]
         _email_meeting(
@@ -395,6 +488,7 @@ def meeting_lock(*, meeting, locked, actor):
                 conference=meeting.conference,
                 action="meeting.lock" if locked else "meeting.unlock",
                 obj=meeting,
-                summary=f"Meeting {meeting.pk} {'locked' if locked else 'unlocked'}",
+                summary=f"Meeting {meeting_label(meeting, _meeting_participants(meeting))} "
+                + ("locked in place" if locked else "unlocked"),
             )
     return meeting

@@ -5,7 +5,8 @@ Pages of the B2B meetings, by audience:
   meeting page and its cancel button serve the organisers too);
 - `organiser`: the grid, booking and moving meetings, setup, stats and
   feedback;
-- `shared`: what both need (a meeting and its page, the 409 of a meeting
+- `messages`: posting to the message thread of a request or meeting;
+- `shared`: what both need (a meeting or request and its page, the 409 of a meeting
   changed meanwhile, grouping by day).
 
 Views parse, authorise (through `conference_view` and the scoped

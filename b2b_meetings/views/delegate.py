@@ -15,6 +15,7 @@ from django_countries import countries as country_names
 
 from b2b_meetings import selectors, services
 from b2b_meetings.forms import (
+    AcceptToScheduleForm,
     AvailabilityForm,
     CancelForm,
     DeclineForm,
@@ -24,7 +25,14 @@ from b2b_meetings.forms import (
 )
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot
 from b2b_meetings.rules import is_request_recipient
-from b2b_meetings.views.shared import by_day, get_meeting, meeting_changed, meeting_page_context
+from b2b_meetings.views.shared import (
+    by_day,
+    get_meeting,
+    get_request,
+    meeting_changed,
+    meeting_page_context,
+    request_page_context,
+)
 from conference.core.errors import shown_to_user
 from conference.core.forms import parse_id
 from conference.core.models import Role
@@ -106,21 +114,39 @@ def _request_new(request, access, *, target_registration=None, target_organisati
     organisation = (
         target_organisation if target_organisation is not None else target_registration.organisation
     )
-    form = MeetingRequestForm(request.POST or None)
+    free = selectors.slots_free_for(
+        conference=conference,
+        registrations=[me] if target_registration is None else [me, target_registration],
+    )
+    form = MeetingRequestForm(request.POST or None, slots=free, conference=conference)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_create(
+            sent = services.request_create(
                 conference=conference,
                 requester=me,
                 target_registration=target_registration,
                 target_organisation=target_organisation,
                 agenda=form.cleaned_data["agenda"],
                 priority=form.cleaned_data["priority"],
+                proposed_slot_ids=form.cleaned_data.get("proposed", []),
             )
         except services.B2BError as exc:
             # Shown in the form, next to what the person wrote.
             form.add_error(None, exc.message)
         else:
+            if sent.joined is not None:
+                # They had asked first: say so now, and take the person to
+                # their request, which they can accept at once.
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s had already asked to meet you. Your requests are joined: "
+                        "accepting either one books a single meeting. You can accept theirs "
+                        "now."
+                    )
+                    % {"name": sent.joined.requester.user.display_name},
+                )
+                return redirect("b2b_meetings:request", conference.slug, sent.joined.pk)
             messages.success(request, _("Your request has been sent."))
             return redirect("b2b_meetings:requests", conference.slug)
     context = {
@@ -169,7 +195,8 @@ def requests(request, access):
         item.is_open = item.status == MeetingRequest.Status.PENDING and (
             item.expires_at is None or item.expires_at > now
         )
-        item.my_meeting = by_request.get(item.pk)
+        # A request settled with a joined one shows that one's meeting.
+        item.my_meeting = by_request.get(item.pk) or by_request.get(item.linked_id)
     context = {
         "conference": access.conference,
         "me": me,
@@ -180,33 +207,6 @@ def requests(request, access):
         "now": now,
     }
     return render(request, "b2b_meetings/requests.html", context)
-
-
-def _request_page(access, meeting_request):
-    me = access.registration
-    is_recipient = is_request_recipient(meeting_request, me)
-    now = timezone.now()
-    is_open = meeting_request.status == MeetingRequest.Status.PENDING and (
-        meeting_request.expires_at is None or meeting_request.expires_at > now
-    )
-    slots = []
-    if is_recipient and is_open:
-        slots = selectors.slots_free_for(
-            conference=access.conference, registrations=[meeting_request.requester, me]
-        )
-    context = {
-        "conference": access.conference,
-        "me": me,
-        "item": meeting_request,
-        "is_recipient": is_recipient,
-        "is_requester": meeting_request.requester_id == me.pk,
-        "is_open": is_open,
-        "slot_days": by_day(slots),
-        "decline_form": DeclineForm(),
-        "meeting": selectors.meeting_for_request(meeting_request=meeting_request, registration=me),
-        "time_zone": access.conference.time_zone,
-    }
-    return context
 
 
 def _posted_slot_id(request):
@@ -222,19 +222,10 @@ def _posted_slot(request, conference):
     return selectors.slot_for_conference(conference=conference, slot_id=slot_id)
 
 
-def _get_request(access, request_id, related=True):
-    item = selectors.request_for_registration(
-        registration=access.registration, request_id=request_id, related=related
-    )
-    if item is None:
-        raise Http404
-    return item
-
-
 @conference_view(DELEGATE)
 def request_detail(request, access, request_id):
-    item = _get_request(access, request_id)
-    return render(request, "b2b_meetings/request_detail.html", _request_page(access, item))
+    item = get_request(access, request_id)
+    return render(request, "b2b_meetings/request_detail.html", request_page_context(access, item))
 
 
 @require_POST
@@ -259,16 +250,19 @@ def request_accept(request, access, request_id):
             # Shown on the page again, next to the times to choose from.
             error = exc.message
         else:
-            messages.success(
-                request, _("Meeting booked. Both of you will get a calendar invitation.")
-            )
+            if getattr(meeting, "booked_before", False):
+                messages.info(request, _("You already meet: this is your meeting together."))
+            else:
+                messages.success(
+                    request, _("Meeting booked. Both of you will get a calendar invitation.")
+                )
             return redirect(meeting)
     # Refused: a request that is not `me`'s to answer is a 404, as if it did
     # not exist; otherwise the page again, with why.
-    item = _get_request(access, request_id)
+    item = get_request(access, request_id)
     if not is_request_recipient(item, me):
         raise Http404
-    context = _request_page(access, item)
+    context = request_page_context(access, item)
     context["error"] = error
     status = 400 if slot_id is None else 409
     return render(request, "b2b_meetings/request_detail.html", context, status=status)
@@ -276,8 +270,35 @@ def request_accept(request, access, request_id):
 
 @require_POST
 @conference_view(DELEGATE)
+def request_accept_to_schedule(request, access, request_id):
+    item = get_request(access, request_id, related=False)
+    if not is_request_recipient(item, access.registration):
+        raise Http404
+    form = AcceptToScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a priority from the list."))
+        return redirect("b2b_meetings:request", access.conference.slug, item.pk)
+    with shown_to_user(request) as outcome:
+        services.request_accept_to_schedule(
+            meeting_request=item,
+            responder=access.registration,
+            priority=form.cleaned_data["priority"],
+        )
+    if outcome.ok:
+        messages.success(
+            request,
+            _(
+                "Accepted. The organisers will find a time that suits you both; you will "
+                "get a calendar invitation then."
+            ),
+        )
+    return redirect("b2b_meetings:request", access.conference.slug, item.pk)
+
+
+@require_POST
+@conference_view(DELEGATE)
 def request_decline(request, access, request_id):
-    item = _get_request(access, request_id)
+    item = get_request(access, request_id)
     if not is_request_recipient(item, access.registration):
         raise Http404
     form = DeclineForm(request.POST)
@@ -296,7 +317,7 @@ def request_decline(request, access, request_id):
 @require_POST
 @conference_view(DELEGATE)
 def request_withdraw(request, access, request_id):
-    item = _get_request(access, request_id)
+    item = get_request(access, request_id)
     with shown_to_user(request) as outcome:
         services.request_withdraw(meeting_request=item, requester=access.registration)
     if outcome.ok:

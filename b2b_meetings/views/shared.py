@@ -9,8 +9,15 @@ from django.utils import timezone
 from django_htmx.http import HttpResponseClientRefresh
 
 from b2b_meetings import selectors
-from b2b_meetings.forms import CancelForm, FeedbackForm
-from b2b_meetings.models import Meeting
+from b2b_meetings.forms import (
+    AcceptToScheduleForm,
+    CancelForm,
+    DeclineForm,
+    FeedbackForm,
+    MessageForm,
+)
+from b2b_meetings.models import Meeting, MeetingRequest
+from b2b_meetings.rules import is_request_recipient
 
 
 def by_day(items, when=lambda item: item.starts_at):
@@ -55,9 +62,68 @@ def meeting_page_context(access, meeting, **extra):
         ),
         "own_feedback": own_feedback,
         "cancel_form": CancelForm(),
+        "thread": selectors.thread_for_meeting(meeting=meeting),
+        "message_form": MessageForm(),
+        "can_write": active and (is_participant or access.is_organiser),
         "time_zone": access.conference.time_zone,
     }
     context.update(extra)
+    return context
+
+
+def get_request(access, request_id, related=True):
+    """The request `access`'s delegate sent or may answer, or 404."""
+    item = selectors.request_for_registration(
+        registration=access.registration, request_id=request_id, related=related
+    )
+    if item is None:
+        raise Http404
+    return item
+
+
+def request_page_context(access, meeting_request):
+    """The context of a request's page (and of the forms that re-render it)."""
+    me = access.registration
+    is_recipient = is_request_recipient(meeting_request, me)
+    now = timezone.now()
+    is_open = meeting_request.status == MeetingRequest.Status.PENDING and (
+        meeting_request.expires_at is None or meeting_request.expires_at > now
+    )
+    slots = []
+    proposed = []
+    if is_recipient and is_open:
+        slots = selectors.slots_free_for(
+            conference=access.conference, registrations=[meeting_request.requester, me]
+        )
+        free = {slot.pk for slot in slots}
+        proposed = [
+            (slot, slot.pk in free) for slot in meeting_request.proposed_slots.order_by("starts_at")
+        ]
+    context = {
+        "conference": access.conference,
+        "me": me,
+        "item": meeting_request,
+        "is_recipient": is_recipient,
+        "is_requester": meeting_request.requester_id == me.pk,
+        "is_open": is_open,
+        "slot_days": by_day(slots),
+        "proposed": proposed,
+        "proposed_free": sum(1 for _slot, free in proposed if free),
+        "decline_form": DeclineForm(),
+        "later_form": AcceptToScheduleForm(),
+        "meeting": selectors.meeting_for_request(meeting_request=meeting_request, registration=me)
+        or (
+            meeting_request.linked_id
+            and selectors.meeting_for_request(
+                meeting_request=MeetingRequest(pk=meeting_request.linked_id), registration=me
+            )
+        ),
+        "thread": selectors.thread_for_request(meeting_request=meeting_request),
+        "message_form": MessageForm(),
+        "can_write": meeting_request.status
+        in (*MeetingRequest.OPEN_STATUSES, MeetingRequest.Status.ACCEPTED),
+        "time_zone": access.conference.time_zone,
+    }
     return context
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Registration, User
-from b2b_meetings.models import Meeting, MeetingRequest
+from b2b_meetings.models import Meeting, MeetingMessage, MeetingRequest
 from conference.core.models import Conference
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +33,17 @@ def test_the_demo_leaves_accepted_requests_for_the_scheduler():
     call_command("seed_demo", verbosity=0)
 
     waiting = MeetingRequest.objects.filter(
-        status=MeetingRequest.Status.ACCEPTED, meetings__isnull=True
+        status=MeetingRequest.Status.SCHEDULING, meetings__isnull=True
     )
     assert waiting.count() == 2
+
+
+def test_the_demo_shows_joined_requests_proposed_times_and_a_thread():
+    call_command("seed_demo", verbosity=0)
+
+    joined = MeetingRequest.objects.filter(linked__isnull=False)
+    assert joined.count() == 2
+    first, second = joined.order_by("pk")
+    assert (first.linked_id, second.linked_id) == (second.pk, first.pk)
+    assert MeetingRequest.objects.filter(proposed_slots__isnull=False).distinct().count() == 1
+    assert MeetingMessage.objects.filter(request__status="accepted").count() == 2

@@ -196,8 +196,13 @@ def schedule_commit(*, job, actor, now=None):
         wanted = []  # (kind, request or meeting, people ids, slot id, table id)
         for rid, slot_id, table_id in placements:
             meeting_request = requests.get(rid)
-            if meeting_request is None or meeting_request.status != MeetingRequest.Status.ACCEPTED:
-                problems.append(_("request %(id)s is no longer accepted") % {"id": rid})
+            if (
+                meeting_request is None
+                or meeting_request.status != MeetingRequest.Status.SCHEDULING
+            ):
+                problems.append(
+                    _("request %(id)s is no longer waiting to be scheduled") % {"id": rid}
+                )
                 continue
             people = sorted(p.pk for p in request_participants(meeting_request))
             wanted.append(("new", meeting_request, people, slot_id, table_id))
@@ -249,6 +254,7 @@ def schedule_commit(*, job, actor, now=None):
             raise _stale(problems)
 
         created, moved = _write(conference, wanted, actor, move_ids)
+        _settle_requests(conference, [item for item in wanted if item[0] == "new"], people)
         job.result = {
             **result,
             "state": "committed",
@@ -432,6 +438,43 @@ def _write(conference, wanted, actor, move_ids):
     except IntegrityError as exc:
         raise _stale([_("the database refused a clash with a meeting booked meanwhile")]) from exc
     return created, moved
+
+
+def _settle_requests(conference, new, people):
+    """
+    The scheduled requests are accepted, and other open requests between
+    the same two people are settled with them (one read, two updates).
+    """
+    if not new:
+        return
+    now = timezone.now()
+    MeetingRequest.objects.filter(pk__in=[item[1].pk for item in new]).update(
+        status=MeetingRequest.Status.ACCEPTED, responded_at=now
+    )
+    # registration id -> {the other participant: the scheduled request id}
+    partners = defaultdict(dict)
+    for _kind, meeting_request, members, _slot, _table in new:
+        if len(members) == 2:
+            a, b = members
+            partners[a][b] = partners[b][a] = meeting_request.pk
+    settled = defaultdict(list)
+    open_requests = MeetingRequest.objects.filter(
+        conference=conference,
+        status__in=MeetingRequest.OPEN_STATUSES,
+        requester__in=list(partners),
+    ).values_list("pk", "requester_id", "target_registration_id", "target_organisation_id")
+    for pk, requester_id, target_id, target_org_id in open_requests:
+        for other_id, scheduled_id in partners[requester_id].items():
+            asked_them = target_id == other_id or (
+                target_org_id is not None and target_org_id == people[other_id].organisation_id
+            )
+            if asked_them and scheduled_id != pk:
+                settled[scheduled_id].append(pk)
+                break
+    for request_id, pks in settled.items():
+        MeetingRequest.objects.filter(pk__in=pks).update(
+            status=MeetingRequest.Status.ACCEPTED, responded_at=now, linked_id=request_id
+        )
 
 
 def _email_participants(job, conference, created, moved, people):

@@ -1,6 +1,7 @@
 """
 The scheduling problem of a conference as the engine reads it: future
-slots, tables in use, accepted requests without a meeting, who is busy when,
+slots, tables in use, the requests accepted to be scheduled (meeting wishes,
+weighted by priority, mutual ones more), who is busy when,
 and the caps. Django stays on this side; `engine` knows only ids.
 """
 
@@ -18,15 +19,17 @@ from b2b_meetings.models import (
     Unavailability,
 )
 from b2b_meetings.scheduler import engine
-from b2b_meetings.scheduler.constants import NOT_APPROVED
+from b2b_meetings.scheduler.constants import NOT_APPROVED, WISH_WEIGHTS, wish_weight
 from conference.core.models import OrganisationKind
 from sessions_app.models import SessionSignup
 
 # Organisation kinds the organiser may put first.
 BOOSTED_KINDS = (OrganisationKind.FINANCIER, OrganisationKind.OEM)
-# How much a request from or to a boosted kind weighs on top of its priority
-# (1–3): a boosted "nice to have" outweighs an unboosted "essential".
-BOOST = 3
+# How much a wish from or to a boosted kind weighs on top of its own weight
+# (constants.wish_weight): as much as the heaviest wish (mutual "must
+# meet"), so that a boosted wish outweighs any other; among boosted wishes,
+# and among the others, the wishes decide.
+BOOST = 2 * WISH_WEIGHTS[3]
 
 
 class Built:
@@ -56,7 +59,8 @@ def _overlapping_slots(slots, starts_at, ends_at):
 def instance_build(*, conference, reoptimise=False, boost=False, now=None):
     """
     The scheduling problem of `conference` now: its future slots and tables
-    in use; every accepted request without an active meeting; who is
+    in use; every request accepted to be scheduled, without an active
+    meeting, weighted by its wishes (`wish_weight`); who is
     unavailable when (marked slots, confirmed sessions that overlap, active
     meetings); the caps. Existing meetings stay where they are, except that
     with `reoptimise` the unlocked ones in future slots at tables in use may
@@ -76,7 +80,9 @@ def instance_build(*, conference, reoptimise=False, boost=False, now=None):
     table_ids = set(tables)
 
     requests = list(
-        MeetingRequest.objects.filter(conference=conference, status=MeetingRequest.Status.ACCEPTED)
+        MeetingRequest.objects.filter(
+            conference=conference, status=MeetingRequest.Status.SCHEDULING
+        )
         .exclude(meetings__status=Meeting.Status.ACTIVE)
         .select_related(
             "requester__organisation",
@@ -97,7 +103,9 @@ def instance_build(*, conference, reoptimise=False, boost=False, now=None):
         if any(not p.is_approved for p in participants):
             built.excluded[meeting_request.pk] = NOT_APPROVED
             continue
-        weight = meeting_request.priority + (BOOST if boost and _boosted(participants) else 0)
+        weight = wish_weight(meeting_request.priority, meeting_request.counter_priority) + (
+            BOOST if boost and _boosted(participants) else 0
+        )
         engine_requests.append(
             engine.Request(id=meeting_request.pk, people=tuple(ids), weight=weight)
         )
@@ -110,7 +118,13 @@ def instance_build(*, conference, reoptimise=False, boost=False, now=None):
     ).values_list("meeting_id", "registration_id"):
         seats[meeting_id].append(registration_id)
     meetings = Meeting.objects.filter(conference=conference, status=Meeting.Status.ACTIVE).values(
-        "pk", "slot_id", "table_id", "locked", "request_id", "request__priority"
+        "pk",
+        "slot_id",
+        "table_id",
+        "locked",
+        "request_id",
+        "request__priority",
+        "request__counter_priority",
     )
     for meeting in meetings:
         members = tuple(sorted(seats[meeting["pk"]]))
@@ -129,7 +143,10 @@ def instance_build(*, conference, reoptimise=False, boost=False, now=None):
                 engine.Request(
                     id=-meeting["pk"],
                     people=members,
-                    weight=meeting["request__priority"] or MeetingRequest.Priority.NORMAL,
+                    weight=wish_weight(
+                        meeting["request__priority"] or MeetingRequest.Priority.WOULD_LIKE,
+                        meeting["request__counter_priority"],
+                    ),
                     current=(meeting["slot_id"], meeting["table_id"]),
                 )
             )

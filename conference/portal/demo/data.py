@@ -694,6 +694,15 @@ REQUESTS = [
         "to": "delegate1",
         "priority": 3,
         "agenda": "Recycled nickel and cobalt for our hybrid battery packs: volumes from 2027.",
+        # Slot numbers across all B2B slots in time order.
+        "proposed": [4, 5, 6],
+        "messages": [
+            (
+                "delegate4",
+                "We could bring our procurement lead. Would 30 minutes be enough for a first look "
+                "at volumes?",
+            ),
+        ],
     },
     {
         "from": "delegate7",
@@ -705,6 +714,13 @@ REQUESTS = [
         "to": "delegate6",
         "priority": 3,
         "agenda": "Long-tenor debt for a 20,000 t/yr recycling plant.",
+    },
+    # Asked the other way round too: joined with the one above.
+    {
+        "from": "delegate6",
+        "to": "delegate1",
+        "priority": 2,
+        "agenda": "IFC's pipeline of bankable recycling projects in India.",
     },
     {
         "from": "delegate1",
@@ -734,6 +750,10 @@ REQUESTS = [
         "status": "accepted",
         "priority": 3,
         "agenda": "Financing structure for your Japanese technology partnership.",
+        "messages": [
+            ("delegate2", "I will bring our term sheet for similar projects in Japan."),
+            ("delegate1", "Thank you. We will share our plant's capex breakdown beforehand."),
+        ],
     },
     {
         "from": "delegate6",
@@ -753,18 +773,19 @@ REQUESTS = [
         "status": "accepted",
         "agenda": "Aligning our critical-minerals project lists.",
     },
-    # Accepted without a time yet: work for the organisers' "Schedule pending meetings".
+    # Accepted, the time left to the organisers' scheduler ("Schedule pending meetings").
     {
         "from": "delegate3",
         "to": "delegate7",
-        "status": "accepted",
+        "status": "scheduling",
         "priority": 3,
+        "counter_priority": 3,
         "agenda": "Blended finance for a cathode precursor plant in Odisha.",
     },
     {
         "from": "delegate11",
         "to": "delegate5",
-        "status": "accepted",
+        "status": "scheduling",
         "agenda": "Second-life use of returned hybrid packs for grid storage.",
     },
     {

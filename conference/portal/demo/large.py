@@ -265,9 +265,10 @@ class LargeDemoSeed(DemoSeed):
         for i, (requester_id, target_id, org_id) in wanted:
             if (requester_id, target_id, org_id) in existing:
                 continue
-            # Mostly pending; one in ten accepted (for the scheduler to place),
-            # one in ten declined.
-            status = {0: "accepted", 1: "declined"}.get(i % 10, "pending")
+            # Mostly pending; one in ten accepted to be scheduled (for the
+            # scheduler to place; a third of those mutual wishes), one in ten
+            # declined.
+            status = {0: "scheduling", 1: "declined"}.get(i % 10, "pending")
             topic = data.LARGE_TOPICS[i % len(data.LARGE_TOPICS)]
             answered = status != "pending"
             missing.append(
@@ -278,6 +279,7 @@ class LargeDemoSeed(DemoSeed):
                     target_organisation_id=org_id,
                     agenda=f"Introductory meeting: {topic}.",
                     priority=1 + i % 3,
+                    counter_priority=(1 + i % 2) if status == "scheduling" and i % 3 == 0 else None,
                     status=status,
                     responded_by_id=(target_id or answerer.get(org_id)) if answered else None,
                     responded_at=self.now if answered else None,

@@ -20,7 +20,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Invitation, Registration, User
-from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot, Table, Unavailability
+from b2b_meetings.models import (
+    Meeting,
+    MeetingMessage,
+    MeetingRequest,
+    MeetingSlot,
+    Table,
+    Unavailability,
+)
 from b2b_meetings.services import BookingError, meeting_create
 from conference.core.models import Conference, ConferenceRole, Organisation, Role, Room
 from conference.portal.demo import data
@@ -366,6 +373,8 @@ class DemoSeed:
             request, created = self.meeting_request(conference, spec, regs, orgs)
             requests[spec["from"], spec.get("to")] = request
             new += created
+            if created:
+                self.request_extras(conference, spec, request, requests, regs, slots)
         self.line("meeting requests", len(requests), new)
 
         new = 0
@@ -435,7 +444,11 @@ class DemoSeed:
         if existing is not None:
             return existing, False
         status = spec.get("status", MeetingRequest.Status.PENDING)
-        answered = status in (MeetingRequest.Status.ACCEPTED, MeetingRequest.Status.DECLINED)
+        answered = status in (
+            MeetingRequest.Status.ACCEPTED,
+            MeetingRequest.Status.DECLINED,
+            MeetingRequest.Status.SCHEDULING,
+        )
         pending = status == MeetingRequest.Status.PENDING
         request = MeetingRequest.objects.create(
             conference=conference,
@@ -443,7 +456,8 @@ class DemoSeed:
             target_registration=target,
             target_organisation=target_organisation,
             agenda=spec["agenda"],
-            priority=spec.get("priority", MeetingRequest.Priority.NORMAL),
+            priority=spec.get("priority", MeetingRequest.Priority.WOULD_LIKE),
+            counter_priority=spec.get("counter_priority"),
             status=status,
             responded_by=target if answered else None,
             responded_at=self.now if answered else None,
@@ -455,6 +469,28 @@ class DemoSeed:
             ),
         )
         return request, True
+
+    def request_extras(self, conference, spec, request, requests, regs, slots):
+        """Proposed times, the join with a request the other way round, and messages."""
+        if spec.get("proposed"):
+            request.proposed_slots.set([slots[n] for n in spec["proposed"]])
+        reverse = requests.get((spec.get("to"), spec["from"]))
+        if reverse is not None and reverse.status == MeetingRequest.Status.PENDING:
+            MeetingRequest.objects.filter(pk=request.pk).update(
+                linked=reverse, counter_priority=reverse.priority
+            )
+            MeetingRequest.objects.filter(pk=reverse.pk).update(
+                linked=request, counter_priority=request.priority
+            )
+        for n, (login, body) in enumerate(spec.get("messages", [])):
+            MeetingMessage.objects.create(
+                conference=conference,
+                request=request,
+                author=regs[login],
+                author_user=regs[login].user,
+                body=body,
+                created_at=self.now - dt.timedelta(hours=len(spec["messages"]) - n),
+            )
 
     def book(self, conference, slots, tables, people, spec, request, actor):
         """Book at the preferred slot and table, or else the first free pair."""
