@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.dispatch import receiver
 
 from accounts.personal_data import iso, personal_data_sections
-from b2b_meetings.models import MeetingRequest, MeetingSeat
+from b2b_meetings.models import MeetingMessage, MeetingRequest, MeetingSeat
 
 
 @receiver(personal_data_sections, dispatch_uid="b2b_meetings.meeting_requests")
@@ -19,6 +19,7 @@ def meeting_requests(sender, *, registration, **kwargs):
         {
             "direction": "sent" if meeting_request.requester_id == registration.pk else "received",
             "agenda": meeting_request.agenda,
+            "priority": meeting_request.get_priority_display(),
             "status": meeting_request.status,
             "created_at": iso(meeting_request.created_at),
         }
@@ -42,4 +43,22 @@ def meetings(sender, *, registration, **kwargs):
             "status": seat.meeting.status,
         }
         for seat in seats
+    ]
+
+
+@receiver(personal_data_sections, dispatch_uid="b2b_meetings.messages")
+def messages(sender, *, registration, **kwargs):
+    """The messages the person wrote in request and meeting threads."""
+    if registration is None:
+        return "meeting_messages", []
+    written = MeetingMessage.objects.filter(author=registration).order_by("created_at")
+    return "meeting_messages", [
+        {
+            "thread": f"request {message.request_id}"
+            if message.request_id
+            else f"meeting {message.meeting_id}",
+            "body": message.body,
+            "created_at": iso(message.created_at),
+        }
+        for message in written
     ]

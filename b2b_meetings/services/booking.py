@@ -451,9 +451,11 @@ def meeting_cancel(*, meeting, actor, registration=None, reason="", seen_sequenc
         )
         MeetingSeat.objects.filter(meeting=meeting).update(is_active=False)
         if meeting.request_id and meeting.request.status == MeetingRequest.Status.ACCEPTED:
-            MeetingRequest.objects.filter(pk=meeting.request_id).update(
-                status=MeetingRequest.Status.CANCELLED
-            )
+            # The request and those settled with it (joined, or the other way round).
+            MeetingRequest.objects.filter(
+                Q(pk=meeting.request_id) | Q(linked_id=meeting.request_id),
+                status=MeetingRequest.Status.ACCEPTED,
+            ).update(status=MeetingRequest.Status.CANCELLED)
         audit_record(
             actor=actor,
             conference=meeting.conference,

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from accounts import selectors
+from b2b_meetings.models import MeetingMessage
 from tests.factories import (
     MeetingFactory,
     MeetingRequestFactory,
@@ -31,6 +32,7 @@ SECTIONS = [
     "session_signups",
     "meeting_requests",
     "meetings",
+    "meeting_messages",
     "emails",
 ]
 
@@ -51,6 +53,9 @@ def test_the_download_holds_every_section_in_order_with_what_each_app_holds(
     )
     meeting = MeetingFactory(conference=conference)
     MeetingSeatFactory(meeting=meeting, registration=registration)
+    message = MeetingMessage.objects.create(
+        conference=conference, request=sent, author=registration, author_user=delegate, body="Hi"
+    )
     OutgoingEmailFactory(conference=conference, recipient=delegate.email, subject="Welcome")
     client.force_login(delegate)
 
@@ -70,12 +75,14 @@ def test_the_download_holds_every_section_in_order_with_what_each_app_holds(
         {
             "direction": "received",
             "agenda": "Joint R&D",
+            "priority": received.get_priority_display(),
             "status": received.status,
             "created_at": _iso(received.created_at),
         },
         {
             "direction": "sent",
             "agenda": "Offtake",
+            "priority": sent.get_priority_display(),
             "status": sent.status,
             "created_at": _iso(sent.created_at),
         },
@@ -88,6 +95,9 @@ def test_the_download_holds_every_section_in_order_with_what_each_app_holds(
             "status": meeting.status,
         }
     ]
+    assert data["meeting_messages"] == [
+        {"thread": f"request {sent.pk}", "body": "Hi", "created_at": _iso(message.created_at)}
+    ]
     assert [email["subject"] for email in data["emails"]] == ["Welcome"]
 
 
@@ -99,3 +109,4 @@ def test_someone_without_a_registration_gets_every_section_with_empty_lists(conf
     assert list(data) == SECTIONS
     assert data["registration"] is None
     assert data["session_signups"] == data["meeting_requests"] == data["meetings"] == []
+    assert data["meeting_messages"] == []
