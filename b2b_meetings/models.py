@@ -400,3 +400,34 @@ class MeetingMessage(models.Model):
 
     def __str__(self):
         return f"Message {self.pk}"
+
+
+# The matchmaking models live beside their code (b2b_meetings/matchmaking/).
+from b2b_meetings.matchmaking.models import (  # noqa: E402
+    DelegateProfile,
+    MatchmakingSettings,
+    MeetingProposal,
+    OrganisationTopics,
+    Suggestion,
+    SuggestionDismissal,
+    Topic,
+)
+
+__all__ = [
+    "DelegateProfile",
+    "MatchmakingSettings",
+    "Meeting",
+    "MeetingFeedback",
+    "MeetingMessage",
+    "MeetingProposal",
+    "MeetingRequest",
+    "MeetingSeat",
+    "MeetingSlot",
+    "OrganisationTopics",
+    "Suggestion",
+    "SuggestionDismissal",
+    "Table",
+    "Topic",
+    "TsTzRange",
+    "Unavailability",
+]

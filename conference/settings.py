@@ -7,6 +7,7 @@ on-disk Celery broker, mail to the console), which needs nothing but Python.
 The README lists every variable.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -206,8 +207,17 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images (profile photos, logos) go through Django's storage API and
+# are served by a view that checks who asks, never from a public URL. The
+# filesystem by default; several web nodes share any django-storages backend:
+# STORAGE_BACKEND=storages.backends.s3.S3Storage STORAGE_OPTIONS='{"bucket_name": "…"}'.
+MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"  # never routed: see b2b_meetings.matchmaking views
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.getenv("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.getenv("STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -7,6 +7,8 @@ the settings module is read once.
 - DATABASE_URL: PostgreSQL on localhost (pytest-django makes a `test_`
   database of it, one per xdist worker: `test_<name>_gw0`, ...).
 - REDIS_URL: Redis on localhost, database 15 (broker and cache).
+- MEDIA_ROOT: a fresh temporary directory per run (uploaded photos and
+  logos), so tests never write into the checkout's media/.
 - CACHE_KEY_PREFIX: fresh for each run, so one run's rate-limit counters and
   cached pages never count in the next; each xdist worker adds its id, so
   parallel workers never share a counter or a cached page either.
@@ -16,6 +18,7 @@ Only environment variables: nothing here imports Django.
 
 import os
 import re
+import tempfile
 import uuid
 
 DEFAULTS = {
@@ -25,6 +28,9 @@ DEFAULTS = {
 
 for _name, _value in DEFAULTS.items():
     os.environ.setdefault(_name, _value)
+
+# Workers inherit the controller's environment (the media directory too).
+os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="portal-test-media-"))
 
 # Workers inherit the controller's environment, prefix included.
 _prefix = os.environ.setdefault("CACHE_KEY_PREFIX", f"portal-test-{uuid.uuid4().hex[:8]}")
