@@ -94,3 +94,6 @@ urlpatterns = [
         name="manage_meeting_lock",
     ),
 ]
+
+# Matchmaking: profiles, images, taxonomy, suggestions (b2b_meetings/matchmaking/urls.py).
+urlpatterns += [path("", include("b2b_meetings.matchmaking.urls"))]
