@@ -13,7 +13,7 @@ class ScheduleForm(BootstrapMixin, forms.Form):
             (
                 "1",
                 _(
-                    "Re-optimise unlocked meetings (repair): they may move to make room, "
+                    "Repair after cancellations: unlocked meetings may move to make room, "
                     "as few as possible; locked meetings never move"
                 ),
             ),
@@ -23,11 +23,11 @@ class ScheduleForm(BootstrapMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     boost = forms.BooleanField(
-        label=_("Put requests from or to financiers and OEMs first"),
+        label=_("Put wishes from or to financiers and OEMs first"),
         required=False,
         help_text=_(
-            "Priority decides otherwise: essential requests before important ones, "
-            "important before nice to have."
+            "Otherwise the wishes decide: “Must meet” before “Would like to meet”, "
+            "and that before “If time allows”; a wish both sides share counts more."
         ),
     )
     time_limit = forms.TypedChoiceField(
@@ -36,7 +36,7 @@ class ScheduleForm(BootstrapMixin, forms.Form):
         coerce=int,
         initial="30",
         help_text=_(
-            "A good schedule is ready within seconds; more time lets the solver "
-            "get closer to the best possible, or prove it has."
+            "A good schedule is ready within seconds; more time may find a better "
+            "one, or confirm that it is the best possible."
         ),
     )

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:job_id>/cancel/", views.cancel, name="cancel"),
     path("<int:job_id>/commit/", views.commit, name="commit"),
     path("<int:job_id>/discard/", views.discard, name="discard"),
+    path("<int:job_id>/proposal.csv", views.proposal_csv, name="proposal_csv"),
 ]

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from b2b_meetings import services
-from b2b_meetings.models import Meeting, MeetingRequest
+from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot, Unavailability
 from b2b_meetings.views.delegate import DIRECTORY_PAGE_SIZE
 from conference.core.models import OrganisationKind
 from tests.factories import TableFactory
@@ -166,21 +166,24 @@ def test_accepting_a_request_has_a_fixed_number_of_queries(
     The hot path of the benchmark, whatever the data: the session, user,
     roles and registration (5), then one transaction: lock the request, the
     two registrations (the rows alone, then read with their users and
-    organisations) and the slot, check both people, pick a table, insert
-    the meeting, its seats and the audit row, write both emails (look up
-    their keys, one insert, read the ids back) and mark the request accepted.
+    organisations) and the slot, check both people and that they do not
+    already meet, pick a table, insert the meeting and its seats, settle
+    other open requests between the two (one skip-locked read), write the
+    audit row and both emails (look up their keys, one insert, read the ids
+    back) and mark the request accepted.
     """
-    partner = listed(conference, OrganisationKind.OEM)
     client = login(recycler.user)
     for round_ in range(2):
         if round_:
             for _ in range(ROUNDS - 1):
                 world()
+        # A new partner each round: two people meet once.
+        partner = listed(conference, OrganisationKind.OEM)
         request = services.request_create(
             conference=conference, requester=partner, target_registration=recycler
         )
 
-        with django_assert_num_queries(20):
+        with django_assert_num_queries(22):
             response = client.post(
                 url(conference, f"b2b/requests/{request.pk}/accept/"),
                 {"slot": slots[round_].pk},
@@ -188,3 +191,74 @@ def test_accepting_a_request_has_a_fixed_number_of_queries(
 
         assert response.status_code == 302
         assert Meeting.objects.filter(request=request, status="active").count() == 1
+
+
+def test_the_scheduler_preview_and_its_csv_have_a_fixed_number_of_queries(
+    conference, organiser, room, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """
+    A repair run's preview page (the session, user, roles, registration and
+    second factor; the run; the grid's slots, tables, meetings and seats; the
+    wishes; the people left without a meeting; the declined count) and its
+    CSV (the same reads, then the audit entry), after one
+    round of data and after four. Per round: two slots and two tables, a
+    meeting that has to move for a wish to fit, a wish that fits as it is,
+    one nobody has taken on and one declined.
+    """
+    from b2b_meetings.scheduler import services as scheduler
+
+    client = login(organiser)
+
+    def grow(n):
+        slots = make_slots(conference, 2, hour=9 + n)
+        table, _spare = (
+            TableFactory(conference=conference, room=room),
+            TableFactory(conference=conference, room=room),
+        )
+        a, b, c = listed(conference), listed(conference), listed(conference)
+        services.meeting_create(
+            conference=conference, slot=slots[0], table=table, registrations=[a, b], notify=False
+        )
+        # c can only meet a in the first slot: a and b move to make room.
+        for slot in MeetingSlot.objects.filter(conference=conference).exclude(pk=slots[0].pk):
+            Unavailability.objects.create(registration=c, slot=slot)
+        for requester, target, status in (
+            (c, a, MeetingRequest.Status.SCHEDULING),
+            (listed(conference), listed(conference), MeetingRequest.Status.SCHEDULING),
+            (listed(conference), a, MeetingRequest.Status.DECLINED),
+        ):
+            MeetingRequest.objects.create(
+                conference=conference,
+                requester=requester,
+                target_registration=target,
+                status=status,
+            )
+        MeetingRequest.objects.create(
+            conference=conference,
+            requester=listed(conference),
+            target_organisation=listed(conference, OrganisationKind.OEM).organisation,
+            status=MeetingRequest.Status.SCHEDULING,
+        )
+
+    def measure():
+        with django_capture_on_commit_callbacks(execute=True):
+            job = scheduler.schedule_start(
+                conference=conference, actor=organiser, reoptimise=True, time_limit=10
+            )
+        job.refresh_from_db()
+        counts = job.result["counts"]
+        assert counts["new"] and counts["moved"] and counts["unscheduled"] and counts["without"]
+        page = url(conference, f"manage/b2b/schedule/{job.pk}/")
+        with django_assert_num_queries(14):
+            assert client.get(page).status_code == 200
+        with django_assert_num_queries(15):
+            assert client.get(page + "proposal.csv").status_code == 200
+        scheduler.schedule_discard(job=job, actor=organiser)
+        return counts
+
+    grow(0)
+    small = measure()
+    for n in range(1, ROUNDS):
+        grow(n)
+    large = measure()
+    assert large["requests"] > small["requests"]

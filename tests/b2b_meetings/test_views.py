@@ -138,7 +138,8 @@ def test_pages_of_others_requests_and_meetings_leak_nothing(
     conference, tables, slots, recycler, oem, financier
 ):
     book(conference, slots[0], [recycler, oem])
-    send(conference, recycler, oem)
+    send(conference, oem, organisation=recycler.organisation)
+    send(conference, recycler, listed(conference, OrganisationKind.FINANCIER))
 
     html = login(financier.user).get(url(conference, "b2b/requests/")).content.decode()
 

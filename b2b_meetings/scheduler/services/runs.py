@@ -86,11 +86,11 @@ def schedule_start(*, conference, actor, reoptimise=False, boost=False, time_lim
 
 
 PHASES = {
-    "prepare": _("Reading the requests…"),
+    "prepare": _("Reading the wishes…"),
     "greedy": _("First schedule ready; looking for a better one…"),
-    "bound": _("Bound computed; improving the schedule…"),
+    "bound": _("Improving the schedule…"),
     "search": _("Improving the schedule…"),
-    "solve": _("Solving the exact model…"),
+    "solve": _("Checking whether a better schedule exists…"),
     "done": _("Finishing…"),
 }
 
@@ -110,11 +110,15 @@ class _Reporter:
             return
         self.last_write = now
         message = str(PHASES.get(phase, phase))
-        if objective:
-            message += " " + _("%(n)s placed (bound %(bound)s).") % {
-                "n": objective,
-                "bound": bound,
-            }
+        if objective and bound:
+            # Weighted totals mean nothing to an organiser; how close to the
+            # best possible the schedule is so far does.
+            gap = max(0.0, 100.0 * (bound - objective) / bound)
+            message += " " + (
+                _("Already the best possible.")
+                if gap < 0.05
+                else _("So far within %(gap)s%% of the best possible.") % {"gap": f"{gap:.1f}"}
+            )
         Job.objects.filter(pk=self.job_id).update(done=round(100 * fraction), message=message[:300])
 
     def should_stop(self):
