@@ -110,10 +110,14 @@ def message_post(*, author_user, body, meeting_request=None, meeting=None, autho
             body=body,
             created_at=now,
         )
-        url = settings.SITE_ROOT + (
-            meeting.get_absolute_url()
-            if meeting is not None
-            else _request_url(conference, meeting_request)
+        url = (
+            settings.SITE_ROOT
+            + (
+                meeting.get_absolute_url()
+                if meeting is not None
+                else _request_url(conference, meeting_request)
+            )
+            + "#thread"
         )
         for person in participants:
             if author is not None and person.pk == author.pk:

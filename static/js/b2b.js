@@ -1,6 +1,9 @@
 // B2B meetings: small enhancements. Loaded as a file: the CSP forbids inline scripts.
 //
 // 1. Forms with data-confirm ask before they submit (cancelling a meeting).
+// 1b. A group of checkboxes with data-max-checked (proposed times) disables
+//     the unchecked ones once the most allowed are ticked (the server refuses
+//     more anyway).
 // 2. The organisers' grid: drag a meeting onto a free cell to move it. The
 //    drop does not save anything: it opens the move form for that slot and
 //    table, which shows the conflicts first and saves only on confirmation.
@@ -11,6 +14,19 @@ document.addEventListener("submit", (event) => {
   if (form && !window.confirm(form.dataset.confirm)) {
     event.preventDefault();
   }
+});
+
+document.querySelectorAll("[data-max-checked]").forEach((group) => {
+  const max = Number(group.dataset.maxChecked);
+  const boxes = Array.from(group.querySelectorAll("input[type=checkbox]"));
+  const update = () => {
+    const full = boxes.filter((box) => box.checked).length >= max;
+    boxes.forEach((box) => {
+      box.disabled = full && !box.checked;
+    });
+  };
+  group.addEventListener("change", update);
+  update();
 });
 
 (() => {
