@@ -25,6 +25,8 @@ app.conf.task_routes = {
     "conference.core.tasks.outbox_deliver_many": {"queue": "mail"},
     "conference.core.tasks.outbox_sweep": {"queue": "mail"},
     "long.*": {"queue": "long"},
+    # A second or two of numpy per conference: off the default queue.
+    "b2b_meetings.tasks.suggestions_refresh_task": {"queue": "long"},
 }
 app.conf.beat_schedule = {
     "heartbeat": {"task": "conference.core.tasks.heartbeat", "schedule": 30.0},
@@ -36,6 +38,8 @@ app.conf.beat_schedule = {
     },
     "b2b-meeting-feedback": {"task": "b2b_meetings.tasks.meeting_feedback_sweep", "schedule": 60.0},
     "invitation-sweep": {"task": "accounts.tasks.invitation_sweep", "schedule": 60.0},
+    # Suggested counterparts, precomputed (profile changes also refresh them at once).
+    "b2b-suggestions": {"task": "b2b_meetings.tasks.suggestions_sweep", "schedule": 900.0},
     "session-reminders": {"task": "sessions_app.tasks.session_reminder_sweep", "schedule": 60.0},
     # ID document data after the retention period (accounts.services.id_data_purge).
     "id-data-purge": {"task": "accounts.tasks.id_data_purge_sweep", "schedule": 60.0},

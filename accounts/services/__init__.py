@@ -8,6 +8,7 @@ Writes of the accounts app, one module per use case:
 - `email_addresses`: an invited address freed for its invitee;
 - `registrations`: the registration workflow (pending → approved /
   waitlisted / rejected, withdrawn) and the registration policy;
+- `job_title`: a delegate's job title, from their B2B profile;
 - `language`: the language a person reads the portal and emails in;
 - `id_data`: erasing ID document data after the retention period.
 
@@ -57,6 +58,7 @@ from accounts.services.invitations import (
     invitation_revoke,
     invitation_sweep,
 )
+from accounts.services.job_title import registration_job_title_set
 from accounts.services.language import user_language_set
 from accounts.services.registrations import (
     DELEGATE_TRANSITIONS,
@@ -106,6 +108,7 @@ __all__ = [
     "registration_can_register",
     "registration_confirm_organisation",
     "registration_create",
+    "registration_job_title_set",
     "registration_request_deletion",
     "registration_settings_update",
     "registration_transition",

@@ -32,16 +32,24 @@ security officers hold a TOTP authenticator (the conference requires it).
 
 import copy
 import datetime
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from PIL import Image
 
-from b2b_meetings.models import MeetingSeat
+from b2b_meetings.matchmaking.images import image_prepare
+from b2b_meetings.matchmaking.services import (
+    delegate_profile_update,
+    organisation_profile_update,
+)
+from b2b_meetings.models import MeetingProposal, MeetingSeat, Topic
 from conference.core.models import ExportPreset, Job
 from sessions_app.services import schedule_publish, session_signup
 from tests.factories import (
@@ -269,6 +277,21 @@ EXPECTATIONS = {
     "b2b_meetings:request_withdraw": post(
         E(302, 302, 404, 403, 403, 403), kwargs=lambda w: {"request_id": w.request.pk}
     ),
+    "b2b_meetings:request_accept_to_schedule": post(
+        E(302, 404, 404, 403, 403, 403),
+        kwargs=lambda w: {"request_id": w.request.pk},
+        note="only its addressee may accept; the requester gets a 404 too",
+    ),
+    "b2b_meetings:request_message": post(
+        E(302, 400, 404, 403, 403, 403),
+        kwargs=lambda w: {"request_id": w.request.pk},
+        note="a participant's empty message is a 400; anyone else learns nothing (404)",
+    ),
+    "b2b_meetings:meeting_message": post(
+        E(302, 400, 404, 403, 403, 400),
+        kwargs=lambda w: {"meeting_id": w.meeting.pk},
+        note="participants and organisers may write; an empty message is a 400",
+    ),
     "b2b_meetings:meeting": Row(
         E(302, 200, 404, 403, 403, 200), kwargs=lambda w: {"meeting_id": w.meeting.pk}
     ),
@@ -300,6 +323,44 @@ EXPECTATIONS = {
     "b2b_meetings:manage_meeting_lock": organiser_post(
         kwargs=lambda w: {"meeting_id": w.meeting.pk}
     ),
+    # Matchmaking: profiles, their images, the taxonomy, the pairing matrix
+    "b2b_meetings:profile_edit": Row(DELEGATES),
+    "b2b_meetings:organisation_edit": Row(
+        E(302, 200, 404, 403, 403, 200),
+        kwargs=lambda w: {"organisation_id": w.organisation.pk},
+        note="its own delegates and the organisers; another delegate learns nothing (404)",
+    ),
+    "b2b_meetings:profile_photo": Row(
+        E(302, 200, 404, 403, 403, 200),
+        kwargs=lambda w: {"registration_id": w.registration.pk, "size": "small"},
+        note="the delegate is not listed in the directory: they and the organisers only",
+    ),
+    "b2b_meetings:organisation_logo": Row(
+        E(302, 200, 404, 403, 403, 200),
+        kwargs=lambda w: {"organisation_id": w.organisation.pk, "size": "large"},
+        note="no delegate of the organisation is listed: its own and the organisers only",
+    ),
+    "b2b_meetings:manage_taxonomy": Row(ORGANISER_ONLY),
+    "b2b_meetings:manage_topic_edit": organiser_post(kwargs=lambda w: {"topic_id": w.topic.pk}),
+    "b2b_meetings:manage_topic_move": organiser_post(kwargs=lambda w: {"topic_id": w.topic.pk}),
+    "b2b_meetings:manage_topic_delete": organiser_post(kwargs=lambda w: {"topic_id": w.topic.pk}),
+    "b2b_meetings:manage_matchmaking": Row(ORGANISER_ONLY),
+    # Suggested meetings and the organisers' proposals
+    "b2b_meetings:suggestions": Row(DELEGATES),
+    "b2b_meetings:suggestions_json": Row(DELEGATES),
+    "b2b_meetings:suggestion_dismiss": post(
+        E(302, 302, 302, 403, 403, 403), kwargs=lambda w: {"registration_id": w.third.pk}
+    ),
+    "b2b_meetings:proposal": Row(
+        E(302, 200, 404, 403, 403, 403), kwargs=lambda w: {"proposal_id": w.proposal.pk}
+    ),
+    "b2b_meetings:proposal_answer": post(
+        E(302, 302, 404, 403, 403, 403),
+        kwargs=lambda w: {"proposal_id": w.proposal.pk},
+        note="each side answers with one click; anyone else learns nothing (404)",
+    ),
+    "b2b_meetings:manage_suggestions": Row(ORGANISER_ONLY),
+    "b2b_meetings:manage_propose": organiser_post(),
     # --- The B2B auto-scheduler (b2b_meetings/scheduler) ---------------------------------------
     "b2b_meetings:scheduler:schedule": Row(ORGANISER_ONLY),
     "b2b_meetings:scheduler:run": Row(
@@ -309,6 +370,11 @@ EXPECTATIONS = {
     "b2b_meetings:scheduler:commit": organiser_post(kwargs=lambda w: {"job_id": w.schedule_run.pk}),
     "b2b_meetings:scheduler:discard": organiser_post(
         kwargs=lambda w: {"job_id": w.schedule_run.pk}
+    ),
+    "b2b_meetings:scheduler:proposal_csv": Row(
+        ORGANISER_ONLY,
+        kwargs=lambda w: {"job_id": w.schedule_run.pk},
+        note="the world's run has an empty proposal: the CSV has its header only",
     ),
 }
 
@@ -415,6 +481,13 @@ def url_for(pattern, world, override=None):
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), pattern.route)
 
 
+def _png():
+    """A small PNG upload (for the world's photo and logo)."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (15, 118, 110)).save(out, "PNG")
+    return SimpleUploadedFile("walk.png", out.getvalue(), content_type="image/png")
+
+
 class World:
     """The objects the URLs point at: all of them belong to `delegate` or to staff."""
 
@@ -450,4 +523,30 @@ class World:
         self.preset = ExportPreset.objects.create(conference=conference, name="Catering")
         self.schedule_run = Job.objects.create(
             conference=conference, kind="b2b.schedule", status=Job.Status.DONE
+        )
+        # An organisers' proposal that the delegate and the third person meet.
+        first, second = sorted((self.registration, self.third), key=lambda r: r.pk)
+        self.proposal = MeetingProposal.objects.create(
+            conference=conference, first=first, second=second
+        )
+        # Matchmaking: a topic, the delegate's photo and their organisation's logo.
+        self.topic = Topic.objects.create(conference=conference, code="walk", label_en="Walk")
+        self.profile = delegate_profile_update(
+            registration=self.registration,
+            actor=delegate,
+            bio="",
+            languages=["en"],
+            topics=[self.topic],
+            offers="",
+            seeks="",
+            photo=image_prepare(_png()),
+        )
+        organisation_profile_update(
+            organisation=self.organisation,
+            conference=conference,
+            actor=delegate,
+            values={},
+            offered=[self.topic],
+            sought=[],
+            logo=image_prepare(_png(), crop=False),
         )

@@ -105,6 +105,36 @@ PARAMETERS = [
     "email",  # allauth's sign-up and password reset, InvitationForm
     "key",  # allauth's confirmation and reset keys
     "token",  # the invitation (session) and MFA codes
+    "proposed",  # MeetingRequestForm: proposed times
+    "body",  # MessageForm: request and meeting threads
+    "answer",  # proposal_answer (b2b_meetings/matchmaking/views/suggestions.py)
+    "delegate",  # manage_suggestions
+    "suggested",  # request_new_delegate's GET: the agenda from a suggestion
+    "show",  # the B2B directory: organisations or people
+    "sort",  # the B2B directory
+    "topic",  # the B2B directory
+    "value_chain",  # the B2B directory, OrganisationProfileForm
+    "bio",  # DelegateProfileForm (b2b_meetings/matchmaking/forms.py)
+    "job_title",  # DelegateProfileForm
+    "languages",  # DelegateProfileForm
+    "topics",  # DelegateProfileForm
+    "offers",  # DelegateProfileForm, OrganisationProfileForm
+    "seeks",  # DelegateProfileForm, OrganisationProfileForm
+    "remove_photo",  # DelegateProfileForm
+    "is_new_entrant",  # OrganisationProfileForm
+    "website",  # OrganisationProfileForm
+    "offers_ja",  # OrganisationProfileForm
+    "seeks_ja",  # OrganisationProfileForm
+    "offered",  # OrganisationProfileForm
+    "sought",  # OrganisationProfileForm
+    "remove_logo",  # OrganisationProfileForm
+    "label_en",  # TopicForm
+    "label_ja",  # TopicForm
+    "direction",  # TopicMoveForm
+    "pair_mining__oem",  # MatchmakingForm: one cell of the matrix
+    "boost0_a",  # MatchmakingForm
+    "boost0_b",  # MatchmakingForm
+    "boost0_weight",  # MatchmakingForm
 ]
 
 

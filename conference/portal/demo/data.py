@@ -845,6 +845,235 @@ INVITATIONS = [
     ("amit.banerjee@example.org", "Amit Banerjee", "Mahindra & Mahindra", "expired"),
 ]
 
+# --- Matchmaking: the taxonomy and the profiles ---------------------------------
+
+# The conference's taxonomy: (code, English, Japanese), in its order.
+TAXONOMY = [
+    ("mining", "Mining", "採掘"),
+    ("refining", "Refining and processing", "精製・加工"),
+    ("black_mass_recycling", "Black mass and recycling", "ブラックマス・リサイクル"),
+    ("cathode_precursor", "Cathode and precursor", "正極材・前駆体"),
+    ("cells", "Cells", "電池セル"),
+    ("ev_oem_offtake", "EV OEM offtake", "EVメーカーによる長期引取"),
+    ("rare_earth_magnets", "Rare-earth magnets", "レアアース磁石"),
+    ("project_finance", "Project finance", "プロジェクトファイナンス"),
+    ("export_credit", "Export credit", "輸出信用"),
+    ("equity", "Equity", "出資"),
+    ("joint_rnd", "Joint R&D", "共同研究開発"),
+    ("policy_standards", "Policy and standards", "政策・標準"),
+    ("traceability", "Traceability", "トレーサビリティ"),
+]
+
+# By organisation name: position in the value chain, new entrant (the young
+# Indian recyclers), topics offered and sought (TAXONOMY codes), and the
+# Japanese organisations' offers and seeks in Japanese. Set when the
+# organisation has no value chain yet, so an edit in the browser survives a re-run.
+ORGANISATION_PROFILES = {
+    "Lohum": {
+        "value_chain": "recycling",
+        "is_new_entrant": True,
+        "offered": ["black_mass_recycling", "traceability"],
+        "sought": ["ev_oem_offtake", "project_finance", "equity"],
+    },
+    "Attero Recycling": {
+        "value_chain": "recycling",
+        "is_new_entrant": True,
+        "offered": ["black_mass_recycling"],
+        "sought": ["ev_oem_offtake", "joint_rnd", "export_credit"],
+    },
+    "Vedanta Limited": {
+        "value_chain": "refining",
+        "offered": ["mining", "refining"],
+        "sought": ["ev_oem_offtake", "cathode_precursor", "project_finance"],
+    },
+    "Sumitomo Metal Mining": {
+        "value_chain": "precursor",
+        "offered": ["cathode_precursor", "refining", "joint_rnd"],
+        "sought": ["black_mass_recycling", "mining"],
+        "offers_ja": "正極材とリサイクルの技術、合弁事業。",
+        "seeks_ja": "ニッケル・コバルト原料の安定調達、インドのリサイクルパートナー。",
+    },
+    "Japan Bank for International Cooperation (JBIC)": {
+        "value_chain": "finance",
+        "offered": ["export_credit", "project_finance", "equity"],
+        "sought": ["refining", "black_mass_recycling", "rare_earth_magnets"],
+        "offers_ja": "日本の重要鉱物の安定供給に資する案件への融資・保証・出資。",
+        "seeks_ja": "日本企業が参画する、融資可能なリサイクル・精製案件。",
+    },
+    "International Finance Corporation (IFC)": {
+        "value_chain": "finance",
+        "offered": ["project_finance", "equity"],
+        "sought": ["black_mass_recycling", "refining", "traceability"],
+    },
+    "Tata Capital Decarbonisation Fund": {
+        "value_chain": "finance",
+        "offered": ["equity"],
+        "sought": ["black_mass_recycling", "cells"],
+    },
+    "Toyota Kirloskar Motor": {
+        "value_chain": "oem",
+        "offered": ["ev_oem_offtake"],
+        "sought": ["black_mass_recycling", "cathode_precursor", "traceability"],
+    },
+    "Maruti Suzuki India": {
+        "value_chain": "oem",
+        "offered": ["ev_oem_offtake"],
+        "sought": ["black_mass_recycling", "cells"],
+    },
+    "Tata Motors": {
+        "value_chain": "oem",
+        "offered": ["ev_oem_offtake"],
+        "sought": ["black_mass_recycling", "cells"],
+    },
+    "Mahindra & Mahindra": {
+        "value_chain": "oem",
+        "offered": ["ev_oem_offtake", "joint_rnd"],
+        "sought": ["cells", "black_mass_recycling"],
+    },
+    "Ministry of Mines, Government of India": {
+        "value_chain": "policy",
+        "offered": ["policy_standards", "mining"],
+        "sought": ["refining", "black_mass_recycling"],
+    },
+    "Ministry of Economy, Trade and Industry (METI)": {
+        "value_chain": "policy",
+        "offered": ["policy_standards"],
+        "sought": ["mining", "refining", "rare_earth_magnets"],
+        "offers_ja": "政府間協力の枠組み。",
+        "seeks_ja": "多様で信頼できる重要鉱物サプライチェーン。",
+    },
+    "Department of Industry, Science and Resources (Australia)": {
+        "value_chain": "policy",
+        "offered": ["mining", "policy_standards"],
+        "sought": ["refining", "ev_oem_offtake"],
+    },
+    "U.S. Department of Energy": {
+        "value_chain": "policy",
+        "offered": ["joint_rnd", "policy_standards"],
+        "sought": ["traceability", "refining"],
+    },
+    "Embassy of Japan in India": {
+        "value_chain": "policy",
+        "offered": ["policy_standards"],
+        "sought": ["black_mass_recycling", "refining"],
+        "offers_ja": "日本の企業・機関へのご紹介。",
+        "seeks_ja": "電池バリューチェーン全体での日印パートナーシップ。",
+    },
+    "IIT Madras": {
+        "value_chain": "research",
+        "offered": ["joint_rnd", "black_mass_recycling"],
+        "sought": ["project_finance", "ev_oem_offtake"],
+    },
+    "CSIRO": {
+        "value_chain": "research",
+        "offered": ["joint_rnd", "refining"],
+        "sought": ["black_mass_recycling"],
+    },
+    "India Energy Storage Alliance (IESA)": {
+        "value_chain": "policy",
+        "offered": ["policy_standards"],
+        "sought": ["cells", "traceability"],
+    },
+    "Battery Association of Japan": {
+        "value_chain": "policy",
+        "offered": ["policy_standards", "traceability"],
+        "sought": ["black_mass_recycling"],
+        "offers_ja": "規格とリサイクル制度の経験。",
+        "seeks_ja": "回収・リサイクルに関するインド産業界との交流。",
+    },
+}
+
+# By login: the delegates' own profiles (created once; the delegate's edits stay).
+DELEGATE_PROFILES = {
+    "delegate1": {
+        "bio": "Builds Lohum's partnerships with car makers and financiers; previously in "
+        "battery procurement at a two-wheeler maker.",
+        "languages": ["en", "hi"],
+        "topics": ["black_mass_recycling", "ev_oem_offtake", "project_finance"],
+        "offers": "Battery-grade lithium, nickel and cobalt salts from our Greater Noida plant.",
+        "seeks": "An anchor off-taker for our second plant, and long-tenor debt.",
+    },
+    "delegate2": {
+        "bio": "Structures loans and guarantees for resource projects with Japanese "
+        "participation; eight years in JBIC's Industrial Finance group.",
+        "languages": ["ja", "en"],
+        "topics": ["export_credit", "project_finance", "refining"],
+        "offers": "JBIC の融資・保証の仕組みのご説明。Export-credit structures for "
+        "recycling and refining projects.",
+        "seeks": "Bankable projects in India with a Japanese partner or offtaker.",
+    },
+    "delegate3": {
+        "bio": "Leads Vedanta's move from base metals into battery-grade nickel and lithium.",
+        "languages": ["en", "hi", "ta"],
+        "topics": ["mining", "refining", "ev_oem_offtake"],
+        "offers": "Refining capacity and mining concessions in India and Africa.",
+        "seeks": "Off-takers for refined nickel sulphate; a technology partner for lithium.",
+    },
+    "delegate4": {
+        "bio": "Runs battery procurement for Toyota Kirloskar's hybrid and EV programmes.",
+        "languages": ["ja", "en", "kn"],
+        "topics": ["ev_oem_offtake", "black_mass_recycling", "traceability"],
+        "offers": "Long-term offtake for qualified, traceable materials; end-of-life packs.",
+        "seeks": "国内で調達できる電池グレード材料。Recyclers who can certify recycled content.",
+    },
+    "delegate5": {
+        "bio": "Manages Maruti Suzuki's EV supply chain, from cells to collection of used packs.",
+        "languages": ["en", "hi", "mr"],
+        "topics": ["ev_oem_offtake", "cells", "black_mass_recycling"],
+        "offers": "Collection of end-of-life batteries through our dealer network.",
+        "seeks": "Recycling partners near Gurugram and Hansalpur.",
+    },
+    "delegate6": {
+        "bio": "Invests in battery materials and recycling across South Asia for IFC.",
+        "languages": ["en", "es"],
+        "topics": ["project_finance", "equity", "black_mass_recycling"],
+        "offers": "Long-term debt, equity and blended finance.",
+        "seeks": "Private recycling and refining projects with strong ESG standards.",
+    },
+    "delegate7": {
+        "bio": "Investment director at Tata Capital's climate fund; sits on two recyclers' boards.",
+        "languages": ["en", "hi", "gu"],
+        "topics": ["equity", "black_mass_recycling", "cells"],
+        "offers": "Growth equity, from 10 to 50 million US dollars.",
+        "seeks": "Recyclers with a plant running and offtake signed.",
+    },
+    "delegate8": {
+        "bio": "Resources counsellor at the Australian High Commission in New Delhi.",
+        "languages": ["en"],
+        "topics": ["mining", "policy_standards", "refining"],
+        "offers": "Introductions to Australian lithium and rare-earth projects.",
+        "seeks": "Indian and Japanese processing partners and off-takers.",
+    },
+    "delegate9": {
+        "bio": "Advises on allied supply chains for battery materials at the DOE.",
+        "languages": ["en", "fr"],
+        "topics": ["policy_standards", "traceability", "joint_rnd"],
+        "offers": "Research cooperation programmes; policy dialogue.",
+        "seeks": "Partners for traceability standards.",
+    },
+    "delegate10": {
+        "bio": "Professor of metallurgy; his lab runs a hydrometallurgical recycling pilot.",
+        "languages": ["en", "ta", "ml"],
+        "topics": ["joint_rnd", "black_mass_recycling", "refining"],
+        "offers": "Process research, testing and trained graduates.",
+        "seeks": "Industrial partners to scale the pilot; joint R&D funding.",
+    },
+    "delegate11": {
+        "bio": "Business development at Attero; builds feedstock agreements with OEMs.",
+        "languages": ["en", "hi", "bn"],
+        "topics": ["black_mass_recycling", "ev_oem_offtake", "export_credit"],
+        "offers": "Recycling capacity and recovered battery-grade metals.",
+        "seeks": "Feedstock agreements with car makers; technology partners in Japan.",
+    },
+    "delegate12": {
+        "bio": "Director in the Ministry of Mines' critical-minerals division.",
+        "languages": ["en", "hi"],
+        "topics": ["policy_standards", "mining"],
+        "offers": "Information on auctions of critical-mineral blocks.",
+        "seeks": "International partnerships for processing and recycling.",
+    },
+}
+
 
 # --- `--scale large`: synthetic volume for benchmarks ----------------------
 

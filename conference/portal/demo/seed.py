@@ -1,8 +1,9 @@
 """
 The demo conference (slug `bcmec`) built by `manage.py seed_demo`: its
 rooms and tracks, organisations, staff and delegates with their logins,
-invitations, agenda and published release, sign-ups and B2B meetings, dated
-relative to the day it first runs (the cast: conference.portal.demo.data).
+the matchmaking taxonomy and profiles, invitations, agenda and published
+release, sign-ups and B2B meetings, dated relative to the day it first runs
+(the cast: conference.portal.demo.data).
 
 Idempotent: every row is looked up by a natural key before it is created, and
 rows that exist are left alone, so a second run adds nothing and an
@@ -21,11 +22,14 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Registration, User
 from b2b_meetings.models import (
+    DelegateProfile,
     Meeting,
     MeetingMessage,
     MeetingRequest,
     MeetingSlot,
+    OrganisationTopics,
     Table,
+    Topic,
     Unavailability,
 )
 from b2b_meetings.services import BookingError, meeting_create
@@ -71,6 +75,8 @@ class DemoSeed:
             orgs = self.seed_organisations()
         with transaction.atomic():
             organiser, regs = self.seed_people(conference, orgs)
+        with transaction.atomic():
+            self.seed_matchmaking(conference, orgs, regs)
         with transaction.atomic():
             sessions = self.seed_agenda(conference, regs)
         self.publish_if_changed(conference, organiser)
@@ -256,6 +262,52 @@ class DemoSeed:
             new += 1
         self.line("invitations", len(data.INVITATIONS), new)
         return organiser, regs
+
+    def seed_matchmaking(self, conference, orgs, regs):
+        """
+        The taxonomy (by code), the organisations' profiles (where they have no
+        value chain yet) and topics at this conference, and the delegates'
+        profiles (created once): later edits in the browser survive a re-run.
+        """
+        topics, new = {}, 0
+        for position, (code, label_en, label_ja) in enumerate(data.TAXONOMY):
+            topics[code], created = Topic.objects.get_or_create(
+                conference=conference,
+                code=code,
+                defaults={"label_en": label_en, "label_ja": label_ja, "position": position},
+            )
+            new += created
+        self.line("topics", len(topics), new)
+
+        new = 0
+        for name, spec in data.ORGANISATION_PROFILES.items():
+            spec = dict(spec)
+            offered, sought = spec.pop("offered"), spec.pop("sought")
+            org = orgs[name]
+            if not org.value_chain:
+                for field, value in spec.items():
+                    setattr(org, field, value)
+                org.save(update_fields=[*spec, "updated_at"])
+            row, created = OrganisationTopics.objects.get_or_create(
+                conference=conference, organisation=org
+            )
+            if created:
+                row.offered.set([topics[code] for code in offered])
+                row.sought.set([topics[code] for code in sought])
+            new += created
+        self.line("organisation profiles", len(data.ORGANISATION_PROFILES), new)
+
+        new = 0
+        for login, spec in data.DELEGATE_PROFILES.items():
+            spec = dict(spec)
+            chosen = spec.pop("topics")
+            profile, created = DelegateProfile.objects.get_or_create(
+                registration=regs[login], defaults=spec
+            )
+            if created:
+                profile.topics.set([topics[code] for code in chosen])
+            new += created
+        self.line("delegate profiles", len(data.DELEGATE_PROFILES), new)
 
     def seed_agenda(self, conference, regs):
         rooms = {room.name: room for room in conference.rooms.all()}

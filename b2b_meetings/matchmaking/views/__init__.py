@@ -1,0 +1,1 @@
+"""Matchmaking's views, by audience: `profiles` (delegates, and images) and `organiser`."""
