@@ -68,14 +68,16 @@ def reason_text(reason, *, target, labels):
         }
         return text + _more(params)
     if code == engine.TEXT:
+        # The quoted sentence ends the clause: its own full stop goes.
+        snippet = params.get("snippet", "").rstrip(" .。")
         if params.get("direction") == "they_seek":
             return _("%(org)s seeks “%(snippet)s”: close to what you offer.") % {
                 "org": target_org,
-                "snippet": params.get("snippet", ""),
+                "snippet": snippet,
             }
         return _("%(org)s offers “%(snippet)s”: close to what you seek.") % {
             "org": target_org,
-            "snippet": params.get("snippet", ""),
+            "snippet": snippet,
         }
     if code == engine.SESSIONS:
         titles = [labels.sessions[i] for i in params.get("session_ids", []) if i in labels.sessions]

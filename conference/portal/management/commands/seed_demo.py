@@ -2,14 +2,15 @@
 `manage.py seed_demo`: the demo conference (slug `bcmec`) with its logins,
 agenda, sign-ups and B2B meetings, dated relative to the day it first runs
 (conference.portal.demo.seed); `--scale large` adds synthetic volume for
-benchmarks (conference.portal.demo.large). Idempotent: a second run adds
-nothing.
+benchmarks (conference.portal.demo.large). Then every delegate's suggested
+meetings are computed. Idempotent: a second run adds nothing.
 """
 
 import time
 
 from django.core.management.base import BaseCommand
 
+from b2b_meetings.matchmaking.suggestions import suggestions_refresh
 from conference.portal.demo import data
 from conference.portal.demo.large import LargeDemoSeed
 from conference.portal.demo.seed import DemoSeed
@@ -32,7 +33,11 @@ class Command(BaseCommand):
     def handle(self, *args, scale, **options):
         started = time.monotonic()
         seed = LargeDemoSeed if scale == "large" else DemoSeed
-        seed(stdout=self.stdout, stderr=self.stderr).run()
+        conference, _organiser = seed(stdout=self.stdout, stderr=self.stderr).run()
+        # Suggested meetings are precomputed: work them out now, so that the
+        # demo shows them before the first refresh of the background worker.
+        delegates, seconds = suggestions_refresh(conference=conference)
+        self.stdout.write(f"  suggested meetings: for {delegates} delegates ({seconds:.1f} s)")
         self.print_logins(time.monotonic() - started)
 
     # --- output --------------------------------------------------------------
