@@ -3,27 +3,91 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from b2b_meetings.models import MeetingFeedback, MeetingMessage, MeetingRequest, MeetingSlot
 from b2b_meetings.rules import kind_rule_choices
+from b2b_meetings.selectors.directory import NAME, ORGANISATIONS, PEOPLE, RELEVANCE, DirectoryQuery
 from b2b_meetings.services import B2B_SETTINGS_FIELDS, MAX_PROPOSED
 from conference.core.forms import BootstrapMixin
-from conference.core.models import Conference, OrganisationKind, Room
+from conference.core.models import Conference, OrganisationKind, Room, ValueChain
 
 
 class DirectoryFilterForm(BootstrapMixin, forms.Form):
+    """
+    The directory's query string: organisations or people, the search, the
+    facets and the order. An unknown value is dropped, not an error: the
+    page shows what the rest of the query asks for. `show_facets` puts each
+    option's count (from the search) into its label.
+    """
+
+    show = forms.ChoiceField(
+        required=False,
+        choices=[(ORGANISATIONS, _("Organisations")), (PEOPLE, _("People"))],
+        widget=forms.HiddenInput,
+    )
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
         choices=[("", _("All kinds")), *OrganisationKind.choices],
     )
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    # A country code, checked in clean_country: listing every country's
+    # translated name to validate one would cost more than the whole search.
+    country = forms.CharField(label=_("Country"), required=False, widget=forms.Select)
+    value_chain = forms.ChoiceField(
+        label=_("Value chain"),
+        required=False,
+        choices=[("", _("Whole value chain")), *ValueChain.choices],
+    )
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[(RELEVANCE, _("Relevance to me")), (NAME, _("Name"))],
+    )
 
-    def __init__(self, *args, countries=(), **kwargs):
+    ALL = {
+        "kind": _("All kinds"),
+        "country": _("All countries"),
+        "value_chain": _("Whole value chain"),
+        "topic": _("All topics"),
+    }
+
+    def __init__(self, *args, topics=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("All countries")), *countries]
-        self.fields["q"].widget.attrs["placeholder"] = _("Name, offers, seeks…")
+        self.fields["country"].widget.choices = [("", self.ALL["country"])]
+        self.fields["topic"].choices = [("", self.ALL["topic"])] + [
+            (topic.code, topic.label) for topic in topics
+        ]
+        self.fields["q"].widget.attrs["placeholder"] = _("Name, offers, seeks, people…")
+        self.fields["q"].widget.attrs["type"] = "search"
+
+    def clean_country(self):
+        code = self.cleaned_data["country"].upper()
+        return code if code in countries else ""
+
+    def directory_query(self):
+        """The valid part of the query string (call after is_valid())."""
+        data = getattr(self, "cleaned_data", {})
+        return DirectoryQuery(
+            show=data.get("show") or ORGANISATIONS,
+            q=" ".join((data.get("q") or "").split()),
+            kind=data.get("kind") or "",
+            country=data.get("country") or "",
+            value_chain=data.get("value_chain") or "",
+            topic=data.get("topic") or "",
+            sort=data.get("sort") or RELEVANCE,
+        )
+
+    def show_facets(self, facets):
+        """Offer only the options the search leaves, each with its count."""
+        label = gettext("%(label)s (%(count)s)")
+        for name, options in facets.items():
+            self.fields[name].widget.choices = [("", self.ALL[name])] + [
+                (option.value, label % {"label": option.label, "count": option.count})
+                for option in options
+            ]
 
 
 class MeetingRequestForm(BootstrapMixin, forms.Form):

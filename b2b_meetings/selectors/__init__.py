@@ -24,11 +24,9 @@ from b2b_meetings.selectors.availability import (
 )
 from b2b_meetings.selectors.directory import (
     can_request,
-    directory_countries,
     directory_delegate,
     directory_delegates,
     directory_organisation,
-    directory_organisations,
     pending_request_targets,
 )
 from b2b_meetings.selectors.meetings import (
@@ -66,11 +64,9 @@ __all__ = [
     "booking_problems",
     "can_request",
     "delegates_for_booking",
-    "directory_countries",
     "directory_delegate",
     "directory_delegates",
     "directory_organisation",
-    "directory_organisations",
     "feedback_report",
     "meeting_feedback_visible",
     "meeting_for_access",

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_countries import countries as country_names
 
 from b2b_meetings import selectors, services
 from b2b_meetings.forms import (
@@ -23,8 +22,11 @@ from b2b_meetings.forms import (
     FeedbackForm,
     MeetingRequestForm,
 )
+from b2b_meetings.matchmaking.selectors.profiles import can_edit_organisation
+from b2b_meetings.matchmaking.selectors.suggestions import suggested_agenda
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot
 from b2b_meetings.rules import is_request_recipient
+from b2b_meetings.selectors import directory as directory_selectors
 from b2b_meetings.views.shared import (
     by_day,
     get_meeting,
@@ -47,35 +49,34 @@ DIRECTORY_PAGE_SIZE = 24
 @conference_view(DELEGATE, Role.ORGANISER)
 def directory(request, access):
     conference = access.conference
-    countries = selectors.directory_countries(conference=conference)
-    form = DirectoryFilterForm(
-        request.GET or None,
-        countries=[(code, country_names.name(code)) for code in countries],
-    )
-    filters = form.cleaned_data if form.is_valid() else {}
-    organisations = selectors.directory_organisations(
-        conference=conference,
-        kind=filters.get("kind", ""),
-        country=filters.get("country", ""),
-        q=filters.get("q", ""),
-    )
-    page = Paginator(organisations, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     me = access.registration if access.is_delegate else None
-    _people, pending_orgs = (
-        selectors.pending_request_targets(registration=me) if me else (set(), set())
+    topics = directory_selectors.directory_topics(conference=conference)
+    form = DirectoryFilterForm(request.GET, topics=topics)
+    form.is_valid()  # what is invalid is left out of the query
+    query = form.directory_query()
+    search = directory_selectors.directory_search(
+        conference=conference, viewer=me, query=query, topics=topics
     )
-    for organisation in page:
-        organisation.can_request = selectors.can_request(
-            conference=conference, requester=me, organisation=organisation
-        )
-        organisation.pending = organisation.pk in pending_orgs
-    query = request.GET.copy()
-    query.pop("page", None)
+    form.show_facets(search.facets)
+    page = Paginator(search.ids, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = directory_selectors.directory_page(
+        conference=conference, search=search, ids=list(page.object_list), viewer=me
+    )
+    # The query string keeps the filters across pages and between the two views.
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    kept.pop("show", None)
+    filters = kept.urlencode()
+    here = request.GET.copy()
+    here.pop("page", None)
     context = {
         "conference": conference,
         "form": form,
+        "search": search,
         "page": page,
-        "query": query.urlencode(),
+        "query": here.urlencode(),
+        "organisations_query": filters,
+        "people_query": f"{filters}&show=people" if filters else "show=people",
         "me": me,
     }
     return render(request, "b2b_meetings/directory.html", context)
@@ -94,13 +95,18 @@ def organisation(request, access, organisation_id):
     delegates = list(selectors.directory_delegates(conference=conference, organisation=org))
     for delegate in delegates:
         delegate.pending = delegate.pk in pending_people
+    can_edit = can_edit_organisation(access=access, organisation=org)
     context = {
         "conference": conference,
         "organisation": org,
+        "profile": directory_selectors.directory_organisation_profile(
+            conference=conference, organisation=org
+        ),
         "delegates": delegates,
         "me": me,
         "can_request": selectors.can_request(conference=conference, requester=me, organisation=org),
         "org_pending": org.pk in pending_orgs,
+        "can_edit": can_edit,
     }
     return render(request, "b2b_meetings/organisation.html", context)
 
@@ -118,7 +124,13 @@ def _request_new(request, access, *, target_registration=None, target_organisati
         conference=conference,
         registrations=[me] if target_registration is None else [me, target_registration],
     )
-    form = MeetingRequestForm(request.POST or None, slots=free, conference=conference)
+    initial = {}
+    if request.method == "GET" and request.GET.get("suggested") and target_registration:
+        # From a suggestion: start the agenda with why the two should meet.
+        initial["agenda"] = suggested_agenda(registration=me, target=target_registration)
+    form = MeetingRequestForm(
+        request.POST or None, initial=initial, slots=free, conference=conference
+    )
     if request.method == "POST" and form.is_valid():
         try:
             sent = services.request_create(

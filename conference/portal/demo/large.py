@@ -1,25 +1,38 @@
 """
 `seed_demo --scale large`: synthetic volume on top of the demo conference
 for benchmarks (2,000 delegates, 400 organisations, 80 sessions, 24 B2B slots
-× 30 tables and 3,000 meeting requests), written with bulk inserts. As
-idempotent as the base seed: a re-run finds every row and adds nothing.
+× 30 tables and 3,000 meeting requests), written with bulk inserts. The
+organisations and delegates have matchmaking profiles (value chain, topics,
+offers and seeks in English and Japanese, bios, languages, interests: see
+conference.portal.demo.large_profiles). As idempotent as the base seed: a
+re-run finds every row and adds nothing.
 """
 
 import datetime as dt
 
 from allauth.account.models import EmailAddress
 from django.db import connection, transaction
+from django.db.models.functions import Lower
 
 from accounts.models import Registration, User
-from b2b_meetings.models import MeetingRequest, MeetingSlot, Table
+from b2b_meetings.models import (
+    DelegateProfile,
+    MeetingRequest,
+    MeetingSlot,
+    OrganisationTopics,
+    Table,
+    Topic,
+)
 from conference.core.models import Organisation, Room
-from conference.portal.demo import data
+from conference.portal.demo import data, large_profiles
 from conference.portal.demo.seed import BATCH_SIZE, DemoSeed, local_time
 from sessions_app.models import Session
 
 # Large-scale users are bulk0001@example.org … bulk2000@example.org.
 BULK_EMAIL = "bulk{:04d}@example.org"
 BULK_EMAIL_REGEX = r"^bulk[0-9]{4}@example\.org$"
+# What earlier versions of the large seed wrote instead of a profile.
+SYNTHETIC_DESCRIPTION = "Synthetic organisation generated for load testing."
 
 
 class LargeDemoSeed(DemoSeed):
@@ -37,6 +50,8 @@ class LargeDemoSeed(DemoSeed):
         with transaction.atomic():
             regs = self.large_delegates(conference, orgs)
         with transaction.atomic():
+            self.large_profiles(conference, orgs, regs)
+        with transaction.atomic():
             blocks = self.large_agenda(conference)
         self.publish_if_changed(conference, organiser)
         with transaction.atomic():
@@ -53,7 +68,21 @@ class LargeDemoSeed(DemoSeed):
         """
         if connection.vendor != "postgresql":
             return
-        models = [User, Registration, Organisation, Session, MeetingSlot, Table, MeetingRequest]
+        models = [
+            User,
+            Registration,
+            Organisation,
+            Session,
+            MeetingSlot,
+            Table,
+            MeetingRequest,
+            Topic,
+            OrganisationTopics,
+            OrganisationTopics.offered.through,
+            OrganisationTopics.sought.through,
+            DelegateProfile,
+            DelegateProfile.topics.through,
+        ]
         with connection.cursor() as cursor:
             for model in models:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
@@ -64,25 +93,33 @@ class LargeDemoSeed(DemoSeed):
         for i in range(data.LARGE_ORGANISATIONS):
             place, country = places[i % len(places)]
             sector, kind = sectors[(i // len(places)) % len(sectors)]
-            specs.append((f"{place} {sector}", kind, country))
+            name = f"{place} {sector}"
+            profile = large_profiles.organisation_profile(i, name, sector, country)
+            specs.append((name, kind, country, profile))
+        # Topic codes offered and sought, by position (large_profiles reads them).
+        self.large_org_topics = [(p["offered"], p["sought"]) for _, _, _, p in specs]
         # The table is small (hundreds of rows): read every name once.
-        existing = {name.lower() for name in Organisation.objects.values_list("name", flat=True)}
+        existing = dict(Organisation.objects.values_list(Lower("name"), "description"))
         missing = [
-            Organisation(
-                name=name,
-                kind=kind,
-                country=country,
-                description="Synthetic organisation generated for load testing.",
-                offers="Partnerships along the battery value chain.",
-                seeks="Meetings with recyclers, car makers and financiers.",
-            )
-            for name, kind, country in specs
+            Organisation(name=name, kind=kind, country=country, **profile["fields"])
+            for name, kind, country, profile in specs
             if name.lower() not in existing
         ]
         Organisation.objects.bulk_create(missing, batch_size=BATCH_SIZE)
         by_name = {o.name.lower(): o for o in Organisation.objects.all()}
+        # Mend organisations an earlier large seed left without a profile
+        # (and only those: what anyone wrote since is kept).
+        stale = []
+        for name, _kind, _country, profile in specs:
+            if existing.get(name.lower()) == SYNTHETIC_DESCRIPTION:
+                org = by_name[name.lower()]
+                for attribute, value in profile["fields"].items():
+                    setattr(org, attribute, value)
+                stale.append(org)
+        fields = list(specs[0][3]["fields"]) if specs else []
+        Organisation.objects.bulk_update(stale, fields, batch_size=BATCH_SIZE)
         self.line("organisations", len(specs), len(missing))
-        return [by_name[name.lower()] for name, _, _ in specs]
+        return [by_name[name.lower()] for name, _, _, _ in specs]
 
     def large_delegates(self, conference, orgs):
         # Queries here are plain scans joined in Python: right after a bulk
@@ -97,13 +134,14 @@ class LargeDemoSeed(DemoSeed):
             if email in user_ids:
                 continue
             country = orgs[i % len(orgs)].country.code
-            given = data.LARGE_GIVEN_NAMES[country]
-            family = data.LARGE_FAMILY_NAMES[country]
+            given, family = large_profiles.person_name(
+                i, country, data.LARGE_GIVEN_NAMES, data.LARGE_FAMILY_NAMES
+            )
             users.append(
                 User(
                     email=email,
-                    given_name=given[i % len(given)],
-                    family_name=family[(i // len(given)) % len(family)],
+                    given_name=given,
+                    family_name=family,
                     family_name_first=country == "JP",
                     password=self.password_hash(),
                 )
@@ -160,6 +198,97 @@ class LargeDemoSeed(DemoSeed):
             )
         }
         return [by_user[user_ids[email]] for email in emails]
+
+    def large_topics(self, conference):
+        """The demo taxonomy, by code: the small seed makes it; what is missing is added."""
+        have = set(Topic.objects.filter(conference=conference).values_list("code", flat=True))
+        missing = [
+            Topic(conference=conference, code=code, label_en=en, label_ja=ja, position=n)
+            for n, (code, en, ja) in enumerate(large_profiles.TOPICS)
+            if code not in have
+        ]
+        Topic.objects.bulk_create(missing)
+        self.line("topics", len(large_profiles.TOPICS), len(missing))
+        return dict(Topic.objects.filter(conference=conference).values_list("code", "pk"))
+
+    def large_profiles(self, conference, orgs, regs):
+        """
+        The large organisations' topics at the conference, and a profile for
+        every large delegate (bio, languages, interests). Rows that exist,
+        whoever wrote them, are left alone. Plain scans joined in Python, as
+        in large_delegates.
+        """
+        topics = self.large_topics(conference)
+
+        def topic_ids(codes):
+            return [topics[code] for code in codes if code in topics]
+
+        entries = dict(
+            OrganisationTopics.objects.filter(conference=conference).values_list(
+                "organisation_id", "pk"
+            )
+        )
+        new_orgs = {org.pk: n for n, org in enumerate(orgs) if org.pk not in entries}
+        OrganisationTopics.objects.bulk_create(
+            [OrganisationTopics(conference=conference, organisation_id=pk) for pk in new_orgs],
+            batch_size=BATCH_SIZE,
+        )
+        if new_orgs:
+            entries = dict(
+                OrganisationTopics.objects.filter(conference=conference).values_list(
+                    "organisation_id", "pk"
+                )
+            )
+        offered, sought = OrganisationTopics.offered.through, OrganisationTopics.sought.through
+        offered_rows, sought_rows = [], []
+        for pk, n in new_orgs.items():
+            codes_offered, codes_sought = self.large_org_topics[n]
+            offered_rows += [
+                offered(organisationtopics_id=entries[pk], topic_id=t)
+                for t in topic_ids(codes_offered)
+            ]
+            sought_rows += [
+                sought(organisationtopics_id=entries[pk], topic_id=t)
+                for t in topic_ids(codes_sought)
+            ]
+        offered.objects.bulk_create(offered_rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        sought.objects.bulk_create(sought_rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        self.line("organisation topics", len(orgs), len(new_orgs))
+
+        have = set(DelegateProfile.objects.values_list("registration_id", flat=True))
+        org_index = {org.pk: n for n, org in enumerate(orgs)}
+        profiles, interests = [], {}
+        for i, reg in enumerate(regs, start=1):
+            if reg.pk in have:
+                continue
+            org = orgs[i % len(orgs)]
+            spec = large_profiles.delegate_profile(
+                i,
+                job_title=data.LARGE_JOB_TITLES[i % len(data.LARGE_JOB_TITLES)],
+                organisation_name=org.name,
+                country=org.country.code,
+                organisation_topics=self.large_org_topics[org_index[org.pk]],
+            )
+            profiles.append(
+                DelegateProfile(
+                    registration_id=reg.pk, bio=spec["bio"], languages=spec["languages"]
+                )
+            )
+            interests[reg.pk] = topic_ids(spec["interests"])
+        DelegateProfile.objects.bulk_create(profiles, batch_size=BATCH_SIZE)
+        if profiles:
+            profile_ids = dict(DelegateProfile.objects.values_list("registration_id", "pk"))
+            through = DelegateProfile.topics.through
+            through.objects.bulk_create(
+                [
+                    through(delegateprofile_id=profile_ids[reg_id], topic_id=t)
+                    for reg_id, ids in interests.items()
+                    for t in ids
+                ],
+                batch_size=BATCH_SIZE,
+                ignore_conflicts=True,
+            )
+        self.line("delegate profiles", len(regs), len(profiles))
 
     def large_agenda(self, conference):
         rooms = {}
