@@ -7,6 +7,8 @@ nothing. Small instances and short limits keep this file fast.
 
 import dataclasses
 import random
+import time
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from scipy.optimize import linprog
 
 from b2b_meetings.scheduler import engine
 from b2b_meetings.scheduler.engine import FixedMeeting, Instance, Request
-from bench.scheduler.instances import generate
+from bench.scheduler.instances import generate, planted
 
 
 def random_instance(seed, *, people=24, requests=60, slots=6, tables=5, density=0.7, caps=True):
@@ -418,4 +420,55 @@ def test_under_caps_it_reaches_the_bound_that_greedy_misses(person_cap, organisa
     # ... and the whole run proves the optimum.
     result = engine.schedule(instance, time_limit=4)
     assert result.objective == result.bound > result.greedy_objective
+    assert engine.validate(instance, result.placements) == []
+
+
+# The bound and the time limit ---------------------------------------------------------
+
+
+def highs_lp(prep):
+    """The LP relaxation by another solver (HiGHS), to check the engine's (PDLP)."""
+    _pairs, weights, a_ub, b_ub, a_eq, b_eq = engine.lp_matrix(prep)
+    exact = linprog(-weights, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, 1))
+    assert exact.status == 0
+    return -exact.fun
+
+
+def test_the_bound_reported_is_within_one_percent_of_the_lp_relaxation():
+    """Weighted wishes, a gap that stays open: the bound is the LP's, not a looser fallback."""
+    instance = generate("M", 0.5, seed=2)
+    result = engine.schedule(instance, time_limit=4, use_solver=False)
+    lp = highs_lp(engine.Prepared(instance))
+
+    assert len({r.weight for r in instance.requests}) > 3
+    assert result.objective <= lp + 1e-6
+    assert result.bound <= lp * 1.01
+    assert result.bound >= result.objective
+
+
+def test_the_time_limit_holds_with_the_bound_included():
+    instance = generate("L", 0.8, seed=1)
+    started = time.monotonic()
+    result = engine.schedule(instance, time_limit=6)
+    wall = time.monotonic() - started
+
+    assert wall <= 6.0
+    assert result.lp_bound is not None
+    assert result.bound <= result.lp_bound + 1
+    assert engine.validate(instance, result.placements) == []
+
+
+def test_it_reaches_the_optimum_of_a_small_planted_instance_with_popular_targets():
+    instance, optimum = planted("popular-S-0.5")
+    counts = Counter(p for r in instance.requests for p in r.people)
+    popular = [p for p, _n in counts.most_common(3)]
+    assert (
+        sum(1 for r in instance.requests if set(r.people) & set(popular))
+        > len(instance.requests) / 2
+    )
+
+    result = engine.schedule(instance, time_limit=3)
+
+    assert result.objective == optimum
+    assert result.bound == optimum
     assert engine.validate(instance, result.placements) == []

@@ -69,7 +69,7 @@ def load(conference, room, instance):
             requester=registrations[r.people[0]],
             target_registration=registrations[r.people[1]],
             responded_by=registrations[r.people[1]],
-            status=MeetingRequest.Status.ACCEPTED,
+            status=MeetingRequest.Status.SCHEDULING,
         )
         for r in instance.requests
     )
@@ -102,7 +102,7 @@ def test_a_run_on_the_long_queue_reports_progress_and_stops_when_cancelled(
         log=worker.log,
         timeout=40,
     )
-    assert "placed (bound" in running.message
+    assert "best possible" in running.message
     fragment = client.get(response.url, headers={"HX-Request": "true"}).content.decode()
     assert "<progress" in fragment
 
