@@ -119,7 +119,8 @@ class DelegateProfileForm(_ImageMixin, BootstrapMixin, forms.Form):
         if job_title_locked:
             self.fields["job_title"].disabled = True
             self.fields["job_title"].help_text = _(
-                "The organisers have locked registration details; ask them to change it."
+                "The organisers have locked registration details; "
+                "ask them to change your job title."
             )
         else:
             self.fields["job_title"].help_text = _("Printed on your badge.")

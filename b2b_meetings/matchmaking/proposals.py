@@ -197,7 +197,7 @@ def proposal_decline(*, proposal_id, registration):
 def suggestion_dismiss(*, registration, target_id):
     """ "Not interested": `target_id` leaves `registration`'s suggestions for good."""
     if target_id == registration.pk:
-        raise B2BError(_("That is you."))
+        raise B2BError(_("You cannot mark yourself as not interesting."))
     others = Registration.objects.filter(conference=registration.conference_id)
     if not others.filter(pk=target_id).exists():
         raise B2BError(_("That delegate is not at this conference."))

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -184,7 +185,7 @@ def proposal_csv(request, access, job_id):
         _("Time zone"),
         _("Table"),
         _("Room"),
-        _("Person"),
+        pgettext("a column of the proposal's CSV", "Person"),
         _("Organisation"),
         _("Meets"),
         _("Their organisation"),

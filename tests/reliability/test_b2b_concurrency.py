@@ -403,7 +403,9 @@ def test_a_booking_waiting_for_a_delegate_who_changes_organisation_sees_the_new_
     confirmation would name no organisation (and caps and kind rules would
     see none).
     """
-    conference, _meeting, slots, tables, (recycler, oem) = booked
+    conference, _meeting, slots, tables, (recycler, _oem) = booked
+    # Someone the recycler does not meet yet: two people meet once.
+    oem = listed(conference, OrganisationKind.OEM)
     moved_to = OrganisationFactory(name="Lohum Cleantech")
     # Held under the delegate's row lock while the booking waits for it.
     monkeypatch.setattr(
@@ -460,7 +462,7 @@ def test_a_booking_while_the_scheduler_commits_its_preview_deadlocks_neither(
             conference=conference,
             requester=listed(conference),
             target_registration=financier,
-            status=MeetingRequest.Status.ACCEPTED,
+            status=MeetingRequest.Status.SCHEDULING,
         )
     job = scheduler.schedule_start(conference=conference, actor=organiser, time_limit=10)
     job.refresh_from_db()
