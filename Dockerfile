@@ -48,10 +48,11 @@ COPY --from=builder /src /app
 # Hashed, compressed static files for whitenoise. DEBUG=0 selects the manifest
 # storage; settings need a SECRET_KEY to load, and this one is used only here.
 # Only the embedded mode (no REDIS_URL) writes to disk, under var/ (broker
-# folder, beat schedule): that one folder belongs to the app user.
+# folder, beat schedule), and uploaded photos and logos go to media/ unless
+# STORAGE_BACKEND names a shared store: those folders belong to the app user.
 RUN DEBUG=0 SECRET_KEY=collectstatic-build-only-not-a-secret \
         python manage.py collectstatic --noinput -v 0 \
-    && rm -rf /app/var && mkdir /app/var && chown app:app /app/var
+    && rm -rf /app/var /app/media && mkdir /app/var /app/media && chown app:app /app/var /app/media
 
 USER app
 EXPOSE 8000

@@ -14,7 +14,6 @@ time, whoever was requested, met or dismissed since.
 import time
 from collections import defaultdict
 
-from celery import current_app
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
@@ -206,11 +205,11 @@ def suggestions_refresh_soon(conference_id):
     """
 
     def enqueue():
+        # Imported here: the task module imports this one.
+        from b2b_meetings.tasks import suggestions_refresh_task
+
         if cache.add(f"suggestions-refresh:{conference_id}", 1, timeout=DEBOUNCE_SECONDS):
-            # By name: the task module imports this one.
-            current_app.send_task(
-                "b2b_meetings.tasks.suggestions_refresh_task", args=[conference_id], countdown=5
-            )
+            suggestions_refresh_task.apply_async(args=[conference_id], countdown=5)
 
     transaction.on_commit(enqueue)
 

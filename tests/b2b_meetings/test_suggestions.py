@@ -193,13 +193,17 @@ def test_a_request_from_a_suggestion_starts_with_its_reason(conference, market, 
     assert row.reasons and oem.organisation.name in agenda
 
 
-def test_a_profile_change_asks_for_a_refresh(
+def test_a_profile_change_refreshes_the_suggestions(
     conference, market, django_capture_on_commit_callbacks
 ):
-    recycler, *_ = market
-    with django_capture_on_commit_callbacks() as callbacks:
+    recycler, oem, *_ = market
+    assert not Suggestion.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
         DelegateProfile.objects.create(registration=recycler, seeks="Offtake partners")
-    assert callbacks
+
+    # The task ran (eagerly in the tests, on the `long` queue in production).
+    assert Suggestion.objects.filter(registration=recycler, target=oem).exists()
 
 
 # Organisers' proposals ----------------------------------------------------------------
