@@ -27,7 +27,7 @@ from conference.core.models import Role
 from tests.e2e import personas, services
 from tests.factories import ConferenceFactory
 from tests.helpers import free_port
-from tests.helpers.browser import TIMEOUT_MS, running_chromium
+from tests.helpers.browser import DESKTOP, PHONE, TIMEOUT_MS, overflow, running_chromium
 from tests.helpers.smtp import running_smtp_sink
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -208,6 +208,29 @@ def shot(request):
         page.screenshot(path=path, full_page=True)
         return path
 
+    return take
+
+
+@pytest.fixture
+def shots(shot):
+    """
+    `shots(page, name)`: screenshots at 1280 px and at 390 px wide (a phone).
+    The page is back at 1280 px afterwards. A page wider than the phone's
+    screen is recorded in `shots.overflowing`, which the journeys assert empty.
+    """
+
+    def take(page, name):
+        shot(page, f"{name}-1280")
+        page.set_viewport_size(PHONE)
+        try:
+            shot(page, f"{name}-390")
+            extra = overflow(page)
+            if extra > 0:
+                take.overflowing.append(f"{name}: {page.url} is {extra} px wider than 390 px")
+        finally:
+            page.set_viewport_size(DESKTOP)
+
+    take.overflowing = []
     return take
 
 

@@ -12,7 +12,6 @@ is wider than the screen.
 
 import datetime
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
@@ -23,25 +22,12 @@ from conference.core.models import OrganisationKind
 from tests.e2e import personas
 from tests.e2e.test_accessibility import assert_no_serious_violations, audit
 from tests.factories import MeetingSlotFactory, OrganisationFactory, TableFactory, local_time
-from tests.helpers.browser import TIMEOUT_MS
+from tests.helpers.browser import DESKTOP, PHONE, TIMEOUT_MS, wait_until
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 # The scheduler's run, its commit and the worker's mail: longer than a page load.
 SCHEDULER_SECONDS = 90
-
-
-def wait_until(condition, what, timeout=15):
-    """Polls the database (or anything) until `condition()` is truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"Timed out after {timeout} s waiting for {what}.")
 
 
 def text_body(message):
@@ -53,37 +39,6 @@ def submit(page, locator):
     """Clicks a submit button and waits for the page it leads to."""
     with page.expect_navigation():
         locator.click()
-
-
-def overflow(page):
-    """How many CSS pixels the page is wider than its viewport (0: it fits)."""
-    return page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
-    )
-
-
-@pytest.fixture
-def shots(shot):
-    """
-    `shots(page, name)`: screenshots at 1280 px and at 390 px wide (a phone).
-    The page is back at 1280 px afterwards. A page wider than the phone's
-    screen is recorded in `shots.overflowing` (asserted by the journeys).
-    """
-
-    def take(page, name):
-        shot(page, f"{name}-1280")
-        page.set_viewport_size(PHONE)
-        try:
-            shot(page, f"{name}-390")
-            extra = overflow(page)
-            if extra > 0:
-                take.overflowing.append(f"{name}: {page.url} is {extra} px wider than 390 px")
-        finally:
-            page.set_viewport_size(DESKTOP)
-
-    take.overflowing = []
-    return take
 
 
 def make_slots(conference, count, hour=14):

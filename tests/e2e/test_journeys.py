@@ -9,7 +9,6 @@ import csv
 import datetime
 import io
 import re
-import time
 import urllib.request
 
 import openpyxl
@@ -32,21 +31,11 @@ from tests.factories import (
     TableFactory,
     local_time,
 )
+from tests.helpers.browser import wait_until
 
 pytestmark = pytest.mark.e2e
 
 INVITE_LINK = re.compile(r"https?://[^\s\"'<>]+/invite/[\w-]+/")
-
-
-def wait_until(condition, what, timeout=15):
-    """Polls the database (or anything) until `condition()` is truthy."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"Timed out after {timeout} s waiting for {what}.")
 
 
 def text_body(message):

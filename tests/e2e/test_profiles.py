@@ -23,41 +23,12 @@ from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 TOPICS = [
     ("black_mass_recycling", "Black mass and recycling", "ブラックマス・リサイクル"),
     ("ev_oem_offtake", "EV OEM offtake", "EVメーカーによる長期引取"),
     ("project_finance", "Project finance", "プロジェクトファイナンス"),
     ("equity", "Equity", "出資"),
 ]
-
-
-def overflow(page):
-    """How many CSS pixels the page is wider than its viewport (0: it fits)."""
-    return page.evaluate(
-        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        " - document.documentElement.clientWidth"
-    )
-
-
-@pytest.fixture
-def shots(shot):
-    """`shots(page, name)`: screenshots at 1280 and 390 px; overflow is recorded."""
-
-    def take(page, name):
-        shot(page, f"{name}-1280")
-        page.set_viewport_size(PHONE)
-        try:
-            shot(page, f"{name}-390")
-            extra = overflow(page)
-            if extra > 0:
-                take.overflowing.append(f"{name}: {page.url} is {extra} px wider than 390 px")
-        finally:
-            page.set_viewport_size(DESKTOP)
-
-    take.overflowing = []
-    return take
 
 
 def submit(page, name):

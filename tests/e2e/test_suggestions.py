@@ -19,13 +19,10 @@ from b2b_meetings.matchmaking.suggestions import suggestions_refresh
 from b2b_meetings.models import MeetingRequest
 from conference.core.models import OrganisationKind, ValueChain
 from tests.e2e import personas
-from tests.e2e.test_b2b_wishes import overflow, submit
+from tests.e2e.test_b2b_wishes import submit
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.e2e
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def person(conference, name, kind, value_chain, *, offered=(), sought=(), offers="", seeks=""):
@@ -39,18 +36,8 @@ def person(conference, name, kind, value_chain, *, offered=(), sought=(), offers
     return delegate
 
 
-def both_widths(page, shot, name):
-    shot(page, f"{name}-1280")
-    page.set_viewport_size(PHONE)
-    try:
-        shot(page, f"{name}-390")
-        assert overflow(page) <= 0, f"{page.url} is wider than 390 px"
-    finally:
-        page.set_viewport_size(DESKTOP)
-
-
 def test_a_delegate_requests_a_suggested_meeting_and_dismisses_another(
-    new_page, login, shot, e2e_conference
+    new_page, login, shots, e2e_conference
 ):
     conference = e2e_conference
     offtake, finance, black_mass = (
@@ -96,7 +83,7 @@ def test_a_delegate_requests_a_suggested_meeting_and_dismisses_another(
     expect(page.locator("main")).to_contain_text(
         "Lohum Cleantech seeks EV OEM offtake; Toyota Kirloskar Motor offers it."
     )
-    both_widths(page, shot, "suggestions")
+    shots(page, "suggestions")
 
     # One click to the request form, its agenda starting with the reason.
     oem_card = cards.filter(has_text=oem.user.display_name)
@@ -114,10 +101,11 @@ def test_a_delegate_requests_a_suggested_meeting_and_dismisses_another(
     submit(page, bank_card.get_by_role("button", name=re.compile("Not interested")))
     expect(page.locator(".suggestion-card")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("No suggestions yet")
+    assert shots.overflowing == []
 
 
 def test_an_organiser_proposes_a_meeting_and_both_accept_with_a_click(
-    new_page, login, shot, e2e_conference, e2e_organiser
+    new_page, login, shots, e2e_conference, e2e_organiser
 ):
     conference = e2e_conference
     offtake = Topic.objects.create(conference=conference, code="ev_oem_offtake", label_en="Offtake")
@@ -139,7 +127,7 @@ def test_an_organiser_proposes_a_meeting_and_both_accept_with_a_click(
         f"?delegate={recycler.registration.pk}"
     )
     card = staff.locator(".suggestion-card").filter(has_text=oem.user.display_name)
-    both_widths(staff, shot, "organiser-suggestions")
+    shots(staff, "organiser-suggestions")
     submit(staff, card.get_by_role("button", name="Propose this meeting"))
     expect(staff.get_by_text("Proposed.")).to_be_visible()
     proposal = MeetingProposal.objects.get(conference=conference)
@@ -148,9 +136,10 @@ def test_an_organiser_proposes_a_meeting_and_both_accept_with_a_click(
         page = login(new_page(), delegate)
         page.goto(f"/events/{conference.slug}/b2b/suggestions/")
         page.locator(".proposals").get_by_role("link", name=re.compile("Answer")).click()
-        both_widths(page, shot, f"proposal-{delegate.registration.pk}")
+        shots(page, f"proposal-{delegate.registration.pk}")
         submit(page, page.get_by_role("button", name="Accept"))
 
     proposal.refresh_from_db()
     assert proposal.status == MeetingProposal.Status.ACCEPTED
     assert proposal.meeting_request.status == MeetingRequest.Status.SCHEDULING
+    assert shots.overflowing == []

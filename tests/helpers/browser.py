@@ -2,12 +2,16 @@
 
 import contextlib
 import os
+import time
 
 import pytest
 from playwright.sync_api import sync_playwright
 
 # How long a browser test waits for a page, an element or an expectation.
 TIMEOUT_MS = 15_000
+# The two screens the journeys are looked at on: a laptop and a phone.
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
 CHROMIUM = os.getenv("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,3 +46,22 @@ def running_chromium():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def overflow(page):
+    """How many CSS pixels the page is wider than its viewport (0: it fits)."""
+    return page.evaluate(
+        "() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - document.documentElement.clientWidth"
+    )
+
+
+def wait_until(condition, what, timeout=15):
+    """Polls the database (or anything) until `condition()` is truthy; fails after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"Timed out after {timeout} s waiting for {what}.")
