@@ -179,7 +179,7 @@ def delegate_profile_update(
                     conference=conference,
                     action="b2b.profile",
                     obj=profile,
-                    summary=f"{registration.user.email} updated their B2B profile: "
+                    summary=f"{registration.user.display_name} updated their B2B profile: "
                     + ", ".join(changed),
                     data={"fields": changed},
                 )
