@@ -9,28 +9,11 @@ unordered pair once, keyed "a:b" with a <= b. A boost adds weight between
 two segments, a segment being a value-chain position or "new_entrant".
 """
 
+from b2b_meetings.matchmaking import engine
 from conference.core.models import ValueChain
 
 MAX_WEIGHT = 3
 NEW_ENTRANT = "new_entrant"
-
-# The conference's story: recyclers and refiners find anchor off-takers and
-# financiers; the chain mine → refinery → precursor → cells → OEM holds.
-_PAIRS = {
-    ("recycling", "oem"): 3,
-    ("recycling", "finance"): 3,
-    ("refining", "precursor"): 3,
-    ("precursor", "cells"): 3,
-    ("cells", "oem"): 3,
-    ("mining", "refining"): 3,
-    ("refining", "finance"): 2,
-    ("mining", "finance"): 2,
-    ("oem", "finance"): 1,
-    ("research", "recycling"): 2,
-    ("research", "refining"): 2,
-}
-# Policy makers are worth meeting for everyone, a little.
-_POLICY_WITH_ANYONE = 1
 
 
 def pair_key(a, b):
@@ -49,13 +32,16 @@ def value_chain_pairs():
 
 
 def default_matrix():
-    """{"a:b": weight} over every pair of value-chain positions (0 where there is no reason)."""
-    matrix = dict.fromkeys((pair_key(a, b) for a, b in value_chain_pairs()), 0)
-    for value in ValueChain.values:
-        matrix[pair_key(ValueChain.POLICY, value)] = _POLICY_WITH_ANYONE
-    for (a, b), weight in _PAIRS.items():
-        matrix[pair_key(a, b)] = weight
-    return matrix
+    """
+    {"a:b": weight} over every pair of value-chain positions (0 where there is
+    no reason to meet): the engine's default, the one its benchmark measures
+    (the conference's story: recyclers and refiners find anchor off-takers and
+    financiers; the chain mine → refinery → precursor → cells → OEM holds).
+    """
+    pairs = engine.DEFAULT_MATRIX
+    return {
+        pair_key(a, b): int(pairs.get((a, b), pairs.get((b, a), 0))) for a, b in value_chain_pairs()
+    }
 
 
 def default_boosts():

@@ -7,7 +7,7 @@ which start from this conference's defaults.
 
 import pytest
 
-from b2b_meetings.matchmaking import services
+from b2b_meetings.matchmaking import engine, services
 from b2b_meetings.matchmaking.settings_defaults import (
     default_boosts,
     default_matrix,
@@ -154,9 +154,14 @@ def test_the_default_matrix_holds_each_pair_once_with_this_conferences_weights()
     assert all(0 <= weight <= 3 for weight in matrix.values())
     assert matrix["oem:recycling"] == matrix["finance:recycling"] == 3
     assert matrix["precursor:refining"] == matrix["cells:precursor"] == 3
-    assert matrix["finance:refining"] == 2 and matrix["finance:oem"] == 1
-    assert matrix[pair_key("policy", "mining")] == 1 and matrix["policy:policy"] == 1
-    assert matrix["mining:oem"] == 0
+    assert matrix["cells:oem"] == matrix["mining:refining"] == 3
+    assert matrix["finance:oem"] == 1 and matrix["mining:mining"] == 0
+    # The same matrix the suggestion engine's benchmark measures.
+    assert engine.Settings.from_stored(matrix=matrix).matrix == {
+        tuple(key.split(":")): float(weight) for key, weight in matrix.items()
+    }
+    for (a, b), weight in engine.DEFAULT_MATRIX.items():
+        assert matrix[pair_key(a, b)] == weight
     assert default_boosts() == [["new_entrant", "finance", 2]]
 
 
@@ -184,7 +189,7 @@ def test_an_organiser_saves_the_matrix_and_boosts(conference, organiser):
     response = login(organiser).post(
         url(conference, MATCHMAKING),
         matchmaking_data(
-            pair_mining__oem=2,
+            pair_mining__oem=1,
             boost1_a="research",
             boost1_b=ValueChain.CELLS,
             boost1_weight=1,
@@ -193,13 +198,13 @@ def test_an_organiser_saves_the_matrix_and_boosts(conference, organiser):
 
     assert response.status_code == 302
     settings = MatchmakingSettings.objects.get(conference=conference)
-    assert settings.matrix["mining:oem"] == 2
+    assert settings.matrix["mining:oem"] == 1
     assert settings.matrix["oem:recycling"] == 3
     assert settings.boosts == [["new_entrant", "finance", 2], ["research", "cells", 1]]
     entry = AuditLog.objects.get(action="b2b.matchmaking_settings")
     assert entry.data == {"pairs": ["mining:oem"], "boosts": True}
     page = login(organiser).get(url(conference, MATCHMAKING))
-    assert page.context["saved"] and page.context["form"]["pair_mining__oem"].value() == 2
+    assert page.context["saved"] and page.context["form"]["pair_mining__oem"].value() == 1
 
 
 @pytest.mark.parametrize(
