@@ -153,8 +153,14 @@ def invitation_send_jobs_resume(*, now=None):
 
 
 def _job_finish(job, status, message):
-    Job.objects.filter(pk=job.pk).update(
-        status=status, message=message[:300], finished_at=timezone.now()
-    )
+    changes = {"status": status, "message": message[:300], "finished_at": timezone.now()}
+    if status == Job.Status.DONE:
+        # The total written after each batch counts rows other workers still
+        # hold in flight (and reads them at the statement's start, before it
+        # waits for the job's row): once done, it is exactly what was done.
+        # Every worker finishes after its own last batch commits, so the last
+        # finish comes after every batch.
+        changes["total"] = F("done")
+    Job.objects.filter(pk=job.pk).update(**changes)
     job.refresh_from_db()
     return job
