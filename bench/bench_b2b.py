@@ -68,6 +68,7 @@ from bench.serving import (  # noqa: E402
     server_env,
     server_start,
     server_stop,
+    session_cookie,
     wait_for_quiet,
     wait_until_up,
 )
@@ -174,10 +175,6 @@ def prepare_accepts(count):
     with a slot both sides have free and tables left, and a session cookie
     for its recipient. Slots are spread so no slot runs out of tables.
     """
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.utils.module_loading import import_string
-
     from accounts.models import Registration
     from b2b_meetings import selectors, services
     from b2b_meetings.models import MeetingSeat, MeetingSlot, Table
@@ -200,8 +197,6 @@ def prepare_accepts(count):
         slot.pk: slot.meetings.filter(status="active").count()
         for slot in MeetingSlot.objects.filter(conference=conference)
     }
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    backend = settings.AUTHENTICATION_BACKENDS[0]
     accepts, used, turn = [], set(), 0
     pool = iter(people)
     for requester in pool:
@@ -243,16 +238,11 @@ def prepare_accepts(count):
             )
         except services.B2BError:
             continue  # e.g. the seed already has a pending request between them
-        session = store()
-        session[SESSION_KEY] = str(recipient.user.pk)
-        session[BACKEND_SESSION_KEY] = backend
-        session[HASH_SESSION_KEY] = recipient.user.get_session_auth_hash()
-        session.create()
         accepts.append(
             {
                 "path": f"/events/{SLUG}/b2b/requests/{request.pk}/accept/",
                 "slot": slot.pk,
-                "cookie": session.session_key,
+                "cookie": session_cookie(recipient.user),
             }
         )
     if len(accepts) < count:

@@ -58,6 +58,7 @@ from bench.serving import (  # noqa: E402
     server_env,
     server_start,
     server_stop,
+    session_cookie,
     wait_for_quiet,
     wait_until_up,
 )
@@ -100,19 +101,9 @@ def path_of(query):
 
 def delegate_session():
     """A session cookie for the demo's delegate1 (at a recycler)."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.utils.module_loading import import_string
-
     from accounts.models import User
 
-    user = User.objects.get(email=DELEGATE)
-    session = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return session.session_key
+    return session_cookie(User.objects.get(email=DELEGATE))
 
 
 def page_facts():

@@ -3,7 +3,8 @@ The servers and databases the benchmarks start, in one place: a benchmark's
 own PostgreSQL database (created afresh, dropped at the end), the
 production-like gunicorn every HTTP benchmark starts (DEBUG off, whitenoise
 static files, persistent connections, its own cache prefix), a throwaway
-redis-server, free ports, bounded waits, and how everything is stopped.
+redis-server, free ports, bounded waits, how everything is stopped, and a
+logged-in session cookie for a user (Django set up by the caller).
 """
 
 import os
@@ -192,3 +193,17 @@ def wait_for_quiet(limit_seconds):
             return round(time.monotonic() - started), False
         time.sleep(5)
     return round(time.monotonic() - started), True
+
+
+def session_cookie(user):
+    """A logged-in session for `user`, made in the database as a log-in would make it."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.utils.module_loading import import_string
+
+    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key

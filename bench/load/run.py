@@ -76,6 +76,7 @@ from bench.serving import (  # noqa: E402
     server_env,
     server_start,
     server_stop,
+    session_cookie,
     wait_for_quiet,
     wait_until_up,
 )
@@ -90,20 +91,6 @@ def log(message):
 
 
 # Logins ------------------------------------------------------------------------------
-
-
-def session_cookie(user):
-    """A logged-in session for `user`, made in the database as a log-in would make it."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.utils.module_loading import import_string
-
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
 
 
 def prepare_logins(clients):

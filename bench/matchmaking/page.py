@@ -37,6 +37,7 @@ from bench.serving import (  # noqa: E402
     server_env,
     server_start,
     server_stop,
+    session_cookie,
     wait_for_quiet,
     wait_until_up,
 )
@@ -46,23 +47,6 @@ TARGET_MEDIAN_MS = 100
 VIEWERS = 20
 REQUESTS = 200
 WARMUP = 20
-
-
-def _sessions(users):
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.utils.module_loading import import_string
-
-    store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
-    keys = []
-    for user in users:
-        session = store()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        keys.append(session.session_key)
-    return keys
 
 
 def _query_count(user, path):
@@ -153,7 +137,7 @@ def suggestions_page_latency(log=print):
         queries = {"full_list": _query_count(full[0].user, path)}
         if short is not None:
             queries["short_list"] = _query_count(short.user, path)
-        cookies = _sessions([r.user for r in full])
+        cookies = [session_cookie(r.user) for r in full]
         stored = Suggestion.objects.filter(registration__conference=conference).count()
         connection.close()
 
