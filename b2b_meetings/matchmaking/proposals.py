@@ -18,14 +18,8 @@ from accounts.models import Registration
 from b2b_meetings.errors import B2BError
 from b2b_meetings.matchmaking.models import MeetingProposal, SuggestionDismissal
 from b2b_meetings.models import Meeting, MeetingRequest
+from b2b_meetings.services import person_label
 from conference.core.services import audit_record, email_queue
-
-
-def _party(registration):
-    name = registration.user.display_name
-    if registration.organisation_id:
-        return f"{name} ({registration.organisation.name})"
-    return name
 
 
 def _listed(conference, registration_id):
@@ -84,7 +78,7 @@ def proposal_create(*, conference, first_id, second_id, note, actor):
             conference=conference,
             action="meeting_proposal.create",
             obj=proposal,
-            summary=f"Proposed a meeting between {_party(first)} and {_party(second)}",
+            summary=f"Proposed a meeting between {person_label(first)} and {person_label(second)}",
         )
         for person, other in ((first, second), (second, first)):
             _email(proposal, person, other, "b2b_proposal")
@@ -161,8 +155,8 @@ def proposal_accept(*, proposal_id, registration):
                 action="meeting_proposal.accept",
                 obj=proposal,
                 summary=(
-                    f"Proposed meeting between {_party(proposal.first)} and "
-                    f"{_party(proposal.second)} accepted by both; time to be set"
+                    f"Proposed meeting between {person_label(proposal.first)} and "
+                    f"{person_label(proposal.second)} accepted by both; time to be set"
                 ),
             )
             for person, other in (
@@ -187,8 +181,8 @@ def proposal_decline(*, proposal_id, registration):
             action="meeting_proposal.decline",
             obj=proposal,
             summary=(
-                f"Proposed meeting between {_party(proposal.first)} and "
-                f"{_party(proposal.second)} declined by {_party(registration)}"
+                f"Proposed meeting between {person_label(proposal.first)} and "
+                f"{person_label(proposal.second)} declined by {person_label(registration)}"
             ),
         )
     return proposal

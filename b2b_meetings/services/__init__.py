@@ -38,7 +38,7 @@ from b2b_meetings.services.booking import (
 from b2b_meetings.services.delegates import availability_set, feedback_submit
 from b2b_meetings.services.locking import registrations_lock
 from b2b_meetings.services.messages import message_post, thread_participants
-from b2b_meetings.services.notifications import meeting_ics
+from b2b_meetings.services.notifications import meeting_ics, person_label
 from b2b_meetings.services.requests import (
     MAX_PROPOSED,
     request_accept,
@@ -84,6 +84,7 @@ __all__ = [
     "meeting_reminders_queue",
     "meeting_reschedule",
     "message_post",
+    "person_label",
     "registrations_lock",
     "request_accept",
     "request_accept_to_schedule",

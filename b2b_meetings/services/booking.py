@@ -27,7 +27,11 @@ from b2b_meetings.services.locking import (
     _lock_people,
     _lock_slot,
 )
-from b2b_meetings.services.notifications import _email_meeting, _meeting_participants
+from b2b_meetings.services.notifications import (
+    _email_meeting,
+    _meeting_participants,
+    person_label,
+)
 from conference.core.services import audit_record
 
 # The activity feed ------------------------------------------------------------------
@@ -35,17 +39,10 @@ from conference.core.services import audit_record
 # they name the people and the time, never only ids.
 
 
-def _party(registration):
-    name = registration.user.display_name
-    if registration.organisation_id:
-        return f"{name} ({registration.organisation.name})"
-    return name
-
-
 def meeting_label(meeting, people, verb="at"):
     """ "between A (Org) and B (Org) at Tue 14 Jan 15:20, table T04" (verb: "at", "moved to")"""
     when = timezone.localtime(meeting.slot.starts_at, meeting.conference.tz)
-    names = " and ".join(_party(p) for p in people)
+    names = " and ".join(person_label(p) for p in people)
     return f"between {names} {verb} {when:%a %d %b %H:%M}, table {meeting.table.label}"
 
 
@@ -53,8 +50,8 @@ def request_label(meeting_request, template):
     """`template` with {a} the requester and {b} whom they asked."""
     target = meeting_request.target_registration
     return template.format(
-        a=_party(meeting_request.requester),
-        b=_party(target) if target is not None else meeting_request.target_organisation.name,
+        a=person_label(meeting_request.requester),
+        b=person_label(target) if target is not None else meeting_request.target_organisation.name,
     )
 
 
@@ -462,7 +459,7 @@ def meeting_cancel(*, meeting, actor, registration=None, reason="", seen_sequenc
             action="meeting.cancel",
             obj=meeting,
             summary=f"Meeting {meeting_label(meeting, participants)} cancelled"
-            + (f" by {_party(registration)}" if registration else " by the organisers"),
+            + (f" by {person_label(registration)}" if registration else " by the organisers"),
         )
         recipients = [p for p in participants if registration is None or p.pk != registration.pk]
         _email_meeting(

@@ -19,7 +19,8 @@ from conference.core.calendar import CalendarEvent, ics_calendar
 from conference.core.services import email_queue, email_queue_many
 
 
-def _person_label(registration):
+def person_label(registration):
+    """ "Name (Organisation)": how emails, calendar files and the audit log name a person."""
     name = registration.user.display_name
     if registration.organisation_id:
         return f"{name} ({registration.organisation.name})"
@@ -50,7 +51,7 @@ def meeting_ics(meeting, participants, *, method="REQUEST", cancelled=False, rec
     theirs to learn (the directory shows only the contact they chose).
     """
     conference = meeting.conference
-    names = " · ".join(_person_label(p) for p in participants)
+    names = " · ".join(person_label(p) for p in participants)
     room = meeting.table.room
     location = ", ".join(
         part
