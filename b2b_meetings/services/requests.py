@@ -309,7 +309,7 @@ def _lock_now_or_try_again(ids):
         ) from exc
 
 
-def _lock_with_linked(meeting_request, *, people=False):
+def _lock_with_linked(meeting_request):
     """
     Lock a request, then the one it is joined with; returns (request, linked
     or None), read fresh under the locks. Rows are locked in pk order: a
@@ -317,13 +317,12 @@ def _lock_with_linked(meeting_request, *, people=False):
     of order: waiting could deadlock with the other side answering at the
     same moment) is taken at once or the person is asked to try again.
     """
-    first = _lock_request(meeting_request, people=people)
+    first = _lock_request(meeting_request)
     if first.linked_id is None:
         return first, None
     if first.linked_id > first.pk:
-        _lock_request(MeetingRequest(pk=first.linked_id))
-    else:
-        _lock_now_or_try_again([first.linked_id])
+        return first, _lock_request(MeetingRequest(pk=first.linked_id))
+    _lock_now_or_try_again([first.linked_id])
     return first, MeetingRequest.objects.filter(pk=first.linked_id).first()
 
 
@@ -416,7 +415,10 @@ def request_accept_to_schedule(*, meeting_request, responder, priority=None):
             update_fields=["status", "responded_by", "responded_at", "counter_priority"]
         )
         _settle_linked(linked, responder=responder)
-        meeting_request = _lock_request(meeting_request, people=True)
+        # Already locked: read the parties for the audit entry and the email.
+        meeting_request = MeetingRequest.objects.select_related(*_REQUEST_PEOPLE).get(
+            pk=meeting_request.pk
+        )
         audit_record(
             actor=responder.user,
             conference=meeting_request.conference,

@@ -31,6 +31,7 @@ from b2b_meetings.views.shared import (
     by_day,
     get_meeting,
     get_request,
+    is_seated,
     meeting_changed,
     meeting_page_context,
     request_page_context,
@@ -432,7 +433,7 @@ def meeting_cancel(request, access, meeting_id):
     form = CancelForm(request.POST)
     form.is_valid()
     me = access.registration
-    seated = me is not None and any(seat.registration_id == me.pk for seat in item.seats.all())
+    seated = is_seated(access, item)
     with shown_to_user(request) as outcome:
         try:
             services.meeting_cancel(

@@ -16,16 +16,12 @@ from b2b_meetings.forms import MessageForm
 from b2b_meetings.views.shared import (
     get_meeting,
     get_request,
+    is_seated,
     meeting_page_context,
     request_page_context,
 )
 from conference.core.models import Role
 from conference.core.permissions import DELEGATE, conference_view
-
-
-def _seated(access, meeting):
-    me = access.registration
-    return me is not None and any(seat.registration_id == me.pk for seat in meeting.seats.all())
 
 
 @require_POST
@@ -57,7 +53,7 @@ def request_message(request, access, request_id):
 @conference_view(DELEGATE, Role.ORGANISER)
 def meeting_message(request, access, meeting_id):
     item = get_meeting(access, meeting_id)
-    seated = _seated(access, item)
+    seated = is_seated(access, item)
     if not seated and not access.is_organiser:
         raise Http404
     form = MessageForm(request.POST)

@@ -37,11 +37,17 @@ def get_meeting(access, meeting_id):
     return meeting
 
 
+def is_seated(access, meeting):
+    """Whether the delegate of `access` sits in `meeting` (its seats are prefetched)."""
+    me = access.registration
+    return me is not None and any(seat.registration_id == me.pk for seat in meeting.seats.all())
+
+
 def meeting_page_context(access, meeting, **extra):
     """The context of the meeting page (and of the forms that re-render it)."""
     participants = [seat.registration for seat in meeting.seats.all()]
     me = access.registration
-    is_participant = me is not None and any(p.pk == me.pk for p in participants)
+    is_participant = is_seated(access, meeting)
     active = meeting.status == Meeting.Status.ACTIVE
     started = meeting.slot.starts_at <= timezone.now()
     feedback = selectors.meeting_feedback_visible(access=access, meeting=meeting)
