@@ -52,6 +52,15 @@ def is_request_recipient(meeting_request, registration):
     )
 
 
+def request_participants(meeting_request):
+    """
+    The registrations meeting for an accepted request: the requester and the
+    person asked (or, for a request to an organisation, who accepted it).
+    """
+    other = meeting_request.target_registration or meeting_request.responded_by
+    return [r for r in (meeting_request.requester, other) if r is not None]
+
+
 def busy_reasons(conference, slot, ids):
     """
     Why the people of `ids` cannot meet in `slot` apart from other meetings:

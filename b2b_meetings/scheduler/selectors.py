@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot, Table
+from b2b_meetings.rules import request_participants
 from b2b_meetings.scheduler import engine
 from b2b_meetings.scheduler.constants import JOB_KIND, NOT_APPROVED
 from b2b_meetings.selectors import organiser_grid
@@ -245,11 +246,6 @@ class Preview:
     without: list = field(default_factory=list)  # (registration, [(other, reason label)])
 
 
-def _participants(request):
-    other = request.target_registration or request.responded_by
-    return [request.requester, other] if other else [request.requester]
-
-
 def preview(*, conference, job, shown=SHOWN):
     """
     The proposal of a finished run in plain terms: who meets whom, where and
@@ -311,7 +307,7 @@ def preview(*, conference, job, shown=SHOWN):
         Proposed(
             slot=slots[slot_id],
             table=tables.get(table_id),
-            people=_participants(requests[rid]),
+            people=request_participants(requests[rid]),
             request=requests[rid],
         )
         for rid, slot_id, table_id in placements
@@ -354,7 +350,7 @@ def preview(*, conference, job, shown=SHOWN):
     for request in requests.values():
         if request.pk not in reason_of:
             continue
-        members = _participants(request)
+        members = request_participants(request)
         for person in members:
             if person.pk in without_set:
                 others = [p for p in members if p.pk != person.pk]
@@ -377,7 +373,7 @@ def preview(*, conference, job, shown=SHOWN):
         tables=grid.tables,
         rows=rows,
         unscheduled=[
-            (requests[rid], _participants(requests[rid]), _reason_label(reason_of[rid]))
+            (requests[rid], request_participants(requests[rid]), _reason_label(reason_of[rid]))
             for rid in shown_requests
             if rid in requests
         ],

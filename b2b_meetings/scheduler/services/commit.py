@@ -34,8 +34,8 @@ from b2b_meetings.models import (
     Table,
     Unavailability,
 )
+from b2b_meetings.rules import request_participants
 from b2b_meetings.scheduler.constants import JOB_KIND
-from b2b_meetings.scheduler.services.instance import request_participants
 from b2b_meetings.services import meeting_ics, registrations_lock
 from conference.core.models import Job, Organisation
 from conference.core.services import audit_record, email_queue

@@ -18,6 +18,7 @@ from b2b_meetings.models import (
     Table,
     Unavailability,
 )
+from b2b_meetings.rules import request_participants
 from b2b_meetings.scheduler import engine
 from b2b_meetings.scheduler.constants import NOT_APPROVED, WISH_WEIGHTS, wish_weight
 from conference.core.models import OrganisationKind
@@ -40,12 +41,6 @@ class Built:
         self.excluded = {}  # request id -> reason, for requests kept out of the engine
         self.request_people = {}  # request id -> [registration ids]
         self.moved_from = {}  # meeting id -> (slot id, table id)
-
-
-def request_participants(meeting_request):
-    """The registrations meeting for an accepted request (the requester and who accepted)."""
-    other = meeting_request.target_registration or meeting_request.responded_by
-    return [r for r in (meeting_request.requester, other) if r is not None]
 
 
 def _boosted(people):
