@@ -34,6 +34,7 @@ from b2b_meetings.services.booking import (
     meeting_lock,
     meeting_move,
     meeting_reschedule,
+    requests_settle,
 )
 from b2b_meetings.services.delegates import availability_set, feedback_submit
 from b2b_meetings.services.locking import registrations_lock
@@ -93,6 +94,7 @@ __all__ = [
     "request_recipients",
     "request_withdraw",
     "requests_expire",
+    "requests_settle",
     "slots_delete_unused",
     "slots_generate",
     "table_set_active",

@@ -13,6 +13,8 @@ a change to a meeting that someone else changed first raises
 same transaction.
 """
 
+from collections import defaultdict
+
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -274,7 +276,8 @@ def _create_in_transaction(
         note=note,
         enforce_availability=enforce_availability,
     )
-    settle_requests_between(conference, people, meeting)
+    if len(people) == 2:
+        requests_settle(conference=conference, pairs=[(*people, meeting.request_id)])
     audit_record(
         actor=actor,
         conference=conference,
@@ -302,39 +305,48 @@ def _already_meet(people):
     )
 
 
-def settle_requests_between(conference, people, meeting):
+def requests_settle(*, conference, pairs):
     """
-    Once two people meet, the other open requests between them (either way,
-    in person or to the other's organisation) are settled as accepted, joined
-    with the meeting's request: nobody is left answering a request for a
-    meeting that exists. Rows another transaction holds are skipped (it is
+    Once people meet, the other open requests between them (either way, in
+    person or to the other's organisation) are settled as accepted, joined
+    with the request of their meeting: nobody is left answering a request for
+    a meeting that exists. `pairs` are (registration, registration, request
+    id or None) of the new meetings. One read finds the requests; only those
+    are locked, and rows another transaction holds are skipped (it is
     answering them; the "already meet" check stops it booking twice), so
-    this never waits against the lock order.
+    this never waits against the lock order. Returns how many were settled.
     """
-    if len(people) != 2:
+    partners = defaultdict(dict)  # registration id -> {the other: the meeting's request id}
+    for a, b, request_id in pairs:
+        partners[a.pk][b] = request_id
+        partners[b.pk][a] = request_id
+    if not partners:
         return 0
-    a, b = people
-
-    def asked(x, y):
-        to_y = Q(target_registration=y)
-        if y.organisation_id:
-            to_y |= Q(target_organisation_id=y.organisation_id)
-        return Q(requester=x) & to_y
-
-    open_ids = list(
-        MeetingRequest.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
-        .filter(asked(a, b) | asked(b, a), status__in=MeetingRequest.OPEN_STATUSES)
-        .filter(conference=conference)
-        .exclude(pk=meeting.request_id)
-        .values_list("pk", flat=True)
-    )
-    if not open_ids:
-        return 0
-    return MeetingRequest.objects.filter(pk__in=open_ids).update(
-        status=MeetingRequest.Status.ACCEPTED,
-        responded_at=timezone.now(),
-        linked_id=meeting.request_id,
-    )
+    open_requests = MeetingRequest.objects.filter(
+        conference=conference,
+        status__in=MeetingRequest.OPEN_STATUSES,
+        requester__in=list(partners),
+    ).values_list("pk", "requester_id", "target_registration_id", "target_organisation_id")
+    settled = defaultdict(list)
+    for pk, requester_id, target_id, target_org_id in open_requests:
+        for other, request_id in partners[requester_id].items():
+            asked_them = target_id == other.pk or (
+                target_org_id is not None and target_org_id == other.organisation_id
+            )
+            if asked_them and pk != request_id:
+                settled[request_id].append(pk)
+                break
+    count = 0
+    for request_id, pks in settled.items():
+        free = list(
+            MeetingRequest.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+            .filter(pk__in=pks, status__in=MeetingRequest.OPEN_STATUSES)
+            .values_list("pk", flat=True)
+        )
+        count += MeetingRequest.objects.filter(pk__in=free).update(
+            status=MeetingRequest.Status.ACCEPTED, responded_at=timezone.now(), linked_id=request_id
+        )
+    return count
 
 
 def _move(*, meeting, slot, table, actor, enforce_availability, template):

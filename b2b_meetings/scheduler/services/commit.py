@@ -36,7 +36,7 @@ from b2b_meetings.models import (
 )
 from b2b_meetings.rules import request_participants
 from b2b_meetings.scheduler.constants import JOB_KIND
-from b2b_meetings.services import meeting_ics, registrations_lock
+from b2b_meetings.services import meeting_ics, registrations_lock, requests_settle
 from conference.core.models import Job, Organisation
 from conference.core.services import audit_record, email_queue
 from sessions_app.models import SessionSignup
@@ -442,39 +442,22 @@ def _write(conference, wanted, actor, move_ids):
 
 def _settle_requests(conference, new, people):
     """
-    The scheduled requests are accepted, and other open requests between
-    the same two people are settled with them (one read, two updates).
+    The scheduled requests are accepted, and other open requests between the
+    same two people are settled with them (`requests_settle`).
     """
     if not new:
         return
-    now = timezone.now()
     MeetingRequest.objects.filter(pk__in=[item[1].pk for item in new]).update(
-        status=MeetingRequest.Status.ACCEPTED, responded_at=now
+        status=MeetingRequest.Status.ACCEPTED, responded_at=timezone.now()
     )
-    # registration id -> {the other participant: the scheduled request id}
-    partners = defaultdict(dict)
-    for _kind, meeting_request, members, _slot, _table in new:
-        if len(members) == 2:
-            a, b = members
-            partners[a][b] = partners[b][a] = meeting_request.pk
-    settled = defaultdict(list)
-    open_requests = MeetingRequest.objects.filter(
+    requests_settle(
         conference=conference,
-        status__in=MeetingRequest.OPEN_STATUSES,
-        requester__in=list(partners),
-    ).values_list("pk", "requester_id", "target_registration_id", "target_organisation_id")
-    for pk, requester_id, target_id, target_org_id in open_requests:
-        for other_id, scheduled_id in partners[requester_id].items():
-            asked_them = target_id == other_id or (
-                target_org_id is not None and target_org_id == people[other_id].organisation_id
-            )
-            if asked_them and scheduled_id != pk:
-                settled[scheduled_id].append(pk)
-                break
-    for request_id, pks in settled.items():
-        MeetingRequest.objects.filter(pk__in=pks).update(
-            status=MeetingRequest.Status.ACCEPTED, responded_at=now, linked_id=request_id
-        )
+        pairs=[
+            (people[members[0]], people[members[1]], meeting_request.pk)
+            for _kind, meeting_request, members, _slot, _table in new
+            if len(members) == 2
+        ],
+    )
 
 
 def _email_participants(job, conference, created, moved, people):
