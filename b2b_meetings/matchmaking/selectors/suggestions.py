@@ -11,6 +11,8 @@ person simply stays suggested).
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from accounts.models import Registration
 from b2b_meetings.matchmaking import engine
 from b2b_meetings.matchmaking.models import MeetingProposal, Suggestion, Topic
@@ -90,17 +92,21 @@ def suggestions_for(*, registration, limit=SHOWN):
 
 
 def proposals_for(*, registration):
-    """The organisers' open proposals that `registration` has not answered yet."""
-    proposals = MeetingProposal.objects.filter(
-        conference_id=registration.conference_id, status=MeetingProposal.Status.OPEN
-    ).select_related("first__user", "first__organisation", "second__user", "second__organisation")
-    waiting = []
-    for proposal in proposals.filter(first=registration, first_accepted_at__isnull=True):
-        proposal.other = proposal.second
-        waiting.append(proposal)
-    for proposal in proposals.filter(second=registration, second_accepted_at__isnull=True):
-        proposal.other = proposal.first
-        waiting.append(proposal)
+    """The organisers' open proposals that `registration` has not answered yet (one query)."""
+    waiting = list(
+        MeetingProposal.objects.filter(
+            Q(first=registration, first_accepted_at__isnull=True)
+            | Q(second=registration, second_accepted_at__isnull=True),
+            conference_id=registration.conference_id,
+            status=MeetingProposal.Status.OPEN,
+        )
+        .select_related(
+            "first__user", "first__organisation", "second__user", "second__organisation"
+        )
+        .order_by("created_at")
+    )
+    for proposal in waiting:
+        proposal.other = proposal.second if proposal.first_id == registration.pk else proposal.first
     return waiting
 
 
