@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "sessions_app",
     "b2b_meetings",
     "conference.portal.apps.PortalConfig",
+    "ninja",
+    "conference.api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +254,9 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "conference@example.org")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Delivery attempts before an outbox row is marked failed.
 OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", "6")
+
+# The API (conference/api/): requests per token per minute (0: no limit).
+API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", "1200")
 
 # Celery: Redis in production and tests; an on-disk broker folder otherwise,
 # so `make run` has a real worker and beat with no server to install.

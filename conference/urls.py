@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as accounts_views
+from conference.api.api import api
 from conference.portal import urls_staff
 from conference.portal.views import dashboard, outbox, public
 
@@ -34,6 +35,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", public.favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     # Sign-up only from an invitation: allauth's view, given the invitation.
     path("accounts/signup/", accounts_views.signup, name="account_signup"),
     # The address is the invited one: shown, never added or switched (see the view).

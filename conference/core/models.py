@@ -342,6 +342,8 @@ class AuditLog(models.Model):
         blank=True,
         related_name="+",
     )
+    # How the actor acted when not through a page: "API token “Visitor system”".
+    via = models.CharField(_("via"), max_length=120, blank=True)
     action = models.CharField(_("action"), max_length=60)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
@@ -365,6 +367,13 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+    @property
+    def who(self):
+        """How pages name who acted: the person, the channel, both, or "" for the system."""
+        if self.actor_id and self.via:
+            return _("%(actor)s via %(via)s") % {"actor": self.actor, "via": self.via}
+        return str(self.actor) if self.actor_id else self.via
 
 
 class Job(CounterFieldsMixin, models.Model):

@@ -8,6 +8,8 @@ causes it; `outbox_deliver` sends one row and is safe to run twice.
 import logging
 import re
 import smtplib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -338,11 +340,26 @@ def outbox_resend(*, email, actor):
     return email
 
 
+# The channel of the writes in progress (an API token's name), if not a page.
+_audit_via = ContextVar("audit_via", default="")
+
+
+@contextmanager
+def audit_via(label):
+    """Name `label` as the channel of every audit entry written inside the block."""
+    reset = _audit_via.set(label[:120])
+    try:
+        yield
+    finally:
+        _audit_via.reset(reset)
+
+
 def audit_record(*, actor, action, conference=None, obj=None, summary="", data=None):
     """Append one entry to the audit log (in the caller's transaction)."""
     return AuditLog.objects.create(
         conference=conference,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
+        via=_audit_via.get(),
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

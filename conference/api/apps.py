@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiConfig(AppConfig):
+    """
+    The API (composition layer): tokens with scopes, the REST endpoints under
+    /api/v1/, webhooks fed by the apps' domain events (conference.core.events),
+    and the organisers' pages for both.
+    """
+
+    name = "conference.api"
+    label = "api"
+    verbose_name = _("API and webhooks")
+
+    def ready(self):
+        # Domain events become webhook messages in the transaction that causes them.
+        from conference.api.webhooks import receivers  # noqa: F401

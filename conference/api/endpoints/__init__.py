@@ -1,0 +1,5 @@
+"""The API's resources, one module per area; each offers a ninja Router."""
+
+from conference.api.endpoints import conference
+
+ROUTERS = [conference.router]

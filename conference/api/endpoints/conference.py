@@ -1,0 +1,25 @@
+from datetime import date
+
+from ninja import Router, Schema
+
+from conference.api.auth import event_for
+
+router = Router(tags=["conference"])
+
+
+class ConferenceOut(Schema):
+    slug: str
+    name: str
+    tagline: str
+    venue: str
+    address: str
+    time_zone: str
+    start_date: date
+    end_date: date
+
+
+@router.get("/events/{slug}/", response=ConferenceOut, summary="The conference")
+def conference_detail(request, slug: str):
+    """The conference the token belongs to (any scope)."""
+    conference = event_for(request, slug, None)
+    return conference

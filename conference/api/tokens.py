@@ -1,0 +1,137 @@
+"""
+Creating, revoking and recognising API tokens.
+
+A token is `cp_` followed by 43 URL-safe characters (256 random bits). Only
+its SHA-256 digest is stored; `token_create` returns the secret once.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from conference.api import scopes as scope_rules
+from conference.api.models import ApiToken
+from conference.core.models import ConferenceRole, Role
+from conference.core.services import audit_record
+
+PREFIX = "cp_"
+# last_used_at is written at most this often per token (seconds): a busy
+# client must not turn every read into a write.
+LAST_USED_RESOLUTION = 60
+
+
+def _digest(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_create(*, conference, actor, roles, name, scopes, expires_at=None):
+    """
+    A new token of `conference` named `name` with `scopes`, each of which the
+    creator's `roles` must allow. Returns (token, secret); the secret is not
+    stored and cannot be shown again. Audited.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Give the token a name, e.g. the system that will use it."))
+    scopes = list(dict.fromkeys(scopes))
+    if not scopes:
+        raise ValidationError(_("Choose at least one scope."))
+    unknown = [s for s in scopes if s not in scope_rules.Scope.values]
+    if unknown:
+        raise ValidationError(_("Unknown scope: %(scope)s.") % {"scope": ", ".join(unknown)})
+    refused = [s for s in scopes if s not in scope_rules.grantable(roles)]
+    if refused:
+        raise ValidationError(
+            _("Your role cannot grant: %(scopes)s.") % {"scopes": ", ".join(refused)}
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError(_("The expiry must be in the future."))
+    secret = PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            conference=conference,
+            name=name,
+            prefix=secret[: len(PREFIX) + 6],
+            digest=_digest(secret),
+            scopes=scopes,
+            created_by=actor,
+            expires_at=expires_at,
+        )
+        audit_record(
+            actor=actor,
+            conference=conference,
+            action="api.token_create",
+            obj=token,
+            summary=f"API token “{name}” created ({', '.join(scopes)})",
+        )
+    return token, secret
+
+
+def token_revoke(*, token, actor):
+    """Make `token` unusable from its next request on (idempotent). Audited."""
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if updated:
+            audit_record(
+                actor=actor,
+                conference=token.conference,
+                action="api.token_revoke",
+                obj=token,
+                summary=f"API token “{token.name}” revoked",
+            )
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+@dataclass(frozen=True)
+class TokenAccess:
+    """A recognised token: its conference and the scopes it may use now."""
+
+    token: ApiToken
+    scopes: frozenset
+
+    @property
+    def conference(self):
+        return self.token.conference
+
+
+def _role_held(role):
+    return Exists(
+        ConferenceRole.objects.filter(
+            conference=OuterRef("conference"), user=OuterRef("created_by"), role=role
+        )
+    )
+
+
+def token_authenticate(secret):
+    """
+    The TokenAccess of `secret`, or None when it is unknown, revoked, expired
+    or its creator is no longer active. One query: the token, its conference
+    and which of the creator's roles still stand.
+    """
+    if not secret or not secret.startswith(PREFIX) or len(secret) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("conference")
+        .annotate(**{f"holds_{role}": _role_held(role) for role in Role.values})
+        .filter(digest=_digest(secret), created_by__is_active=True)
+        .first()
+    )
+    now = timezone.now()
+    if token is None or not token.is_usable(now):
+        return None
+    roles = {role for role in Role.values if getattr(token, f"holds_{role}")}
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > (
+        LAST_USED_RESOLUTION
+    ):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return TokenAccess(token=token, scopes=scope_rules.effective(token.scopes, roles))

@@ -1,0 +1,1 @@
+"""Domain events (conference.core.events) become webhook messages."""
