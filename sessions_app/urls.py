@@ -9,6 +9,8 @@ urlpatterns = [
     path("agenda/", public.agenda, name="agenda"),
     path("agenda.ics", public.agenda_ics, name="agenda_ics"),
     path("agenda.json", public.agenda_json, name="agenda_json"),
+    path("schedule.xml", public.schedule_xml, name="schedule_xml"),
+    path("schedule.json", public.schedule_json, name="schedule_json"),
     path("agenda/sessions/<int:session_id>/", public.session_detail, name="session"),
     path("agenda/sessions/<int:session_id>/signup/", delegate.session_signup, name="signup"),
     # A delegate's own schedule and calendar feed.

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from conference.core import timezones
 from conference.core.permissions import ANYONE, conference_view
-from sessions_app import feeds, selectors
+from sessions_app import feeds, frab, selectors
 from sessions_app.models import Session
 from sessions_app.views import page_cache
 
@@ -200,6 +200,38 @@ def agenda_json(request, access):
         part="json",
         content_type="application/json; charset=utf-8",
         build=feeds.agenda_json,
+    )
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+@conference_view(ANYONE)
+def schedule_xml(request, access):
+    """The agenda in frab's schedule.xml, for conference apps and recording teams."""
+    response = _public_feed(
+        request,
+        access,
+        part="frab-xml",
+        content_type="application/xml; charset=utf-8",
+        build=frab.schedule_xml,
+    )
+    # Public data without credentials, like agenda.json: web-based schedule
+    # viewers read it from other origins.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+@conference_view(ANYONE)
+def schedule_json(request, access):
+    """The agenda in frab's schedule.json (c3voc's JSON schema)."""
+    response = _public_feed(
+        request,
+        access,
+        part="frab-json",
+        content_type="application/json; charset=utf-8",
+        build=frab.schedule_json,
     )
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -21,7 +21,12 @@ pytestmark = pytest.mark.django_db
 
 # The same body for everyone who asks (the published agenda): shared caches may
 # keep it, and it is revalidated on every use (sessions_app.views.page_cache.feed_headers).
-PUBLIC_FOR_EVERYONE = {"sessions_app:agenda_ics", "sessions_app:agenda_json"}
+PUBLIC_FOR_EVERYONE = {
+    "sessions_app:agenda_ics",
+    "sessions_app:agenda_json",
+    "sessions_app:schedule_xml",
+    "sessions_app:schedule_json",
+}
 
 
 def cache_control(response):
@@ -78,6 +83,8 @@ def test_the_answer_that_starts_or_ends_a_session_is_never_stored(world, setting
         ("sessions_app:session", {"session_id": "session"}),
         ("sessions_app:agenda_ics", {}),
         ("sessions_app:agenda_json", {}),
+        ("sessions_app:schedule_xml", {}),
+        ("sessions_app:schedule_json", {}),
     ],
 )
 def test_a_public_page_stays_cacheable_for_an_anonymous_visitor(world, name, kwargs):
