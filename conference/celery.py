@@ -27,6 +27,9 @@ app.conf.task_routes = {
     "long.*": {"queue": "long"},
     # A second or two of numpy per conference: off the default queue.
     "b2b_meetings.tasks.suggestions_refresh_task": {"queue": "long"},
+    # Webhooks (conference/api/tasks.py).
+    "conference.api.tasks.webhook_deliver": {"queue": "default"},
+    "conference.api.tasks.webhook_sweep": {"queue": "default"},
 }
 app.conf.beat_schedule = {
     "heartbeat": {"task": "conference.core.tasks.heartbeat", "schedule": 30.0},
@@ -43,6 +46,8 @@ app.conf.beat_schedule = {
     "session-reminders": {"task": "sessions_app.tasks.session_reminder_sweep", "schedule": 60.0},
     # ID document data after the retention period (accounts.services.id_data_purge).
     "id-data-purge": {"task": "accounts.tasks.id_data_purge_sweep", "schedule": 60.0},
+    # Due webhook retries, and messages whose worker died or whose task was lost.
+    "webhook-sweep": {"task": "conference.api.tasks.webhook_sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
 # Packages inside apps are not searched by default: the B2B scheduler's tasks.

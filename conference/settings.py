@@ -258,6 +258,22 @@ OUTBOX_MAX_ATTEMPTS = envint("OUTBOX_MAX_ATTEMPTS", "6")
 # The API (conference/api/): requests per token per minute (0: no limit).
 API_RATE_LIMIT_PER_MINUTE = envint("API_RATE_LIMIT_PER_MINUTE", "1200")
 
+# Webhooks (conference/api/webhooks/)
+# Networks a webhook URL may resolve to although they are not public (CIDR,
+# comma-separated), e.g. a receiver inside the organisers' own network.
+WEBHOOK_ALLOWED_NETWORKS = envlist("WEBHOOK_ALLOWED_NETWORKS", "")
+# Per step (connect, send, read) of one delivery.
+WEBHOOK_TIMEOUT_SECONDS = envint("WEBHOOK_TIMEOUT_SECONDS", "10")
+# Seconds to wait before attempt n+1 after n failed attempts (the last repeats);
+# the minute sweep retries, so delays under a minute round up to it.
+WEBHOOK_RETRY_DELAYS = [
+    int(delay) for delay in envlist("WEBHOOK_RETRY_DELAYS", "60,300,1800,7200,18000,36000")
+]
+# Attempts before a message is marked failed.
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", "8")
+# Consecutive failed attempts after which an endpoint is disabled (organisers told).
+WEBHOOK_DISABLE_AFTER = envint("WEBHOOK_DISABLE_AFTER", "20")
+
 # Celery: Redis in production and tests; an on-disk broker folder otherwise,
 # so `make run` has a real worker and beat with no server to install.
 # (The host part of the filesystem URL is unused; naming one silences a kombu warning.)

@@ -20,6 +20,7 @@ from accounts.errors import RegistrationError
 from accounts.models import Invitation, Registration
 from accounts.services.locking import _lock_conference
 from accounts.services.organisations import _organisation_from
+from conference.core import events
 from conference.core.models import Organisation
 from conference.core.services import audit_record, email_queue
 
@@ -56,8 +57,31 @@ def _is_full(conference):
     return conference.capacity is not None and _approved_count(conference) >= conference.capacity
 
 
+def _registration_events(registration, previous):
+    """The domain events of a status change (webhooks): ids, states and times only."""
+    data = {
+        "registration": registration.pk,
+        "user": registration.user_id,
+        "organisation": registration.organisation_id,
+        "status": registration.status,
+        "previous_status": previous,
+        "status_changed_at": registration.status_changed_at.isoformat(),
+    }
+    resource = f"registration:{registration.pk}"
+    found = []
+    # A withdrawn registration is only left by registering again.
+    if previous in (None, Registration.Status.WITHDRAWN):
+        found.append(events.Event(events.REGISTRATION_CREATED, resource, data))
+    if registration.status == Registration.Status.APPROVED:
+        found.append(events.Event(events.REGISTRATION_APPROVED, resource, data))
+    return found
+
+
 def _notify(registration, actor, previous):
-    """Audit a status change and email the delegate about it (same transaction)."""
+    """Audit a status change, email the delegate and announce it (same transaction)."""
+    events.events_publish(
+        conference=registration.conference, events=_registration_events(registration, previous)
+    )
     entry = audit_record(
         actor=actor,
         conference=registration.conference,
@@ -298,7 +322,7 @@ def registration_confirm_organisation(*, registration, actor):
         if organisation.confirmed:
             return organisation
         organisation.confirmed = True
-        organisation.save(update_fields=["confirmed"])
+        organisation.save(update_fields=["confirmed", "updated_at"])
         audit_record(
             actor=actor,
             conference=registration.conference,

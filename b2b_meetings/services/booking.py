@@ -34,6 +34,7 @@ from b2b_meetings.services.notifications import (
     _meeting_participants,
     person_label,
 )
+from conference.core import events
 from conference.core.services import audit_record
 
 # The activity feed ------------------------------------------------------------------
@@ -55,6 +56,31 @@ def request_label(meeting_request, template):
         a=person_label(meeting_request.requester),
         b=person_label(target) if target is not None else meeting_request.target_organisation.name,
     )
+
+
+def meeting_event(type, meeting, *, slot, participant_ids, previous_slot=None):
+    """
+    A domain event of `meeting` (webhooks, for staff systems): ids, state and
+    times only, never its note, cancel reason or messages.
+    """
+    data = {
+        "meeting": meeting.pk,
+        "request": meeting.request_id,
+        "status": meeting.status,
+        "sequence": meeting.sequence,
+        "slot": slot.pk,
+        "table": meeting.table_id,
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
+        "participants": sorted(participant_ids),
+    }
+    if previous_slot is not None:
+        data["previous_slot"] = previous_slot.pk
+        data["previous_starts_at"] = previous_slot.starts_at.isoformat()
+        data["previous_ends_at"] = previous_slot.ends_at.isoformat()
+    if meeting.cancelled_at is not None:
+        data["cancelled_at"] = meeting.cancelled_at.isoformat()
+    return events.Event(type, f"meeting:{meeting.pk}", data)
 
 
 # Checks (the caller holds the locks) -----------------------------------------------
@@ -285,6 +311,10 @@ def _create_in_transaction(
         obj=meeting,
         summary=f"Meeting booked {meeting_label(meeting, people)}",
     )
+    events.events_publish(
+        conference=conference,
+        events=[meeting_event(events.MEETING_BOOKED, meeting, slot=slot, participant_ids=ids)],
+    )
     if notify:
         _email_meeting(meeting, people, "meeting_confirmed")
     return meeting
@@ -384,6 +414,18 @@ def _move(*, meeting, slot, table, actor, enforce_availability, template):
             f"Meeting {meeting_label(meeting, people, 'moved to')} (from {_hm(old_slot, meeting)})"
         ),
     )
+    events.events_publish(
+        conference=conference,
+        events=[
+            meeting_event(
+                events.MEETING_RESCHEDULED,
+                meeting,
+                slot=slot,
+                participant_ids=ids,
+                previous_slot=old_slot,
+            )
+        ],
+    )
     _email_meeting(meeting, people, template, extra={"old_slot": old_slot})
     return meeting
 
@@ -472,6 +514,17 @@ def meeting_cancel(*, meeting, actor, registration=None, reason="", seen_sequenc
             obj=meeting,
             summary=f"Meeting {meeting_label(meeting, participants)} cancelled"
             + (f" by {person_label(registration)}" if registration else " by the organisers"),
+        )
+        events.events_publish(
+            conference=meeting.conference,
+            events=[
+                meeting_event(
+                    events.MEETING_CANCELLED,
+                    meeting,
+                    slot=meeting.slot,
+                    participant_ids=[p.pk for p in participants],
+                )
+            ],
         )
         recipients = [p for p in participants if registration is None or p.pk != registration.pk]
         _email_meeting(

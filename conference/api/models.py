@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from conference.core.models import Conference
 
@@ -89,7 +90,7 @@ class WebhookMessage(models.Model):
     """One event for one endpoint: the outbox row of a webhook."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("webhook message", "Pending")
         SENDING = "sending", _("Sending")
         RETRY = "retry", _("Waiting to retry")
         DELIVERED = "delivered", _("Delivered")
@@ -108,7 +109,11 @@ class WebhookMessage(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When due; while `sending`, when the worker's lease ends (a row still
+    # sending after it belongs to a worker that died, and is tried again).
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    # The next attempt is a manual redelivery or a ping (marked so in the log).
+    manual = models.BooleanField(default=False)
     last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 
 from accounts.models import Registration
+from conference.core import events
 from conference.core.models import Conference
 from conference.core.services import audit_record
 from sessions_app import selectors
@@ -56,7 +57,25 @@ def schedule_publish(*, conference, actor):
             obj=release,
             summary=f"Release {release.number}: {len(changes)} changes, {notified} emails",
         )
+        events.event_publish(conference=conference, **_published_event(release))
     return release
+
+
+def _published_event(release):
+    """The domain event of a release (webhooks): its number, time and changed session ids."""
+    return {
+        "type": events.SCHEDULE_PUBLISHED,
+        "resource": f"schedule:{release.conference_id}",
+        "data": {
+            "release": release.number,
+            "published_at": release.published_at.isoformat(),
+            "sessions": len(release.snapshot),
+            "changes": [
+                {"session": change["session"], "change": change["change"]}
+                for change in release.changes
+            ],
+        },
+    }
 
 
 def _notify_changes(*, conference, release, changes):

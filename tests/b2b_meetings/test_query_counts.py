@@ -173,7 +173,8 @@ def test_accepting_a_request_has_a_fixed_number_of_queries(
     already meet, pick a table, insert the meeting and its seats, settle
     other open requests between the two (one skip-locked read), write the
     audit row and both emails (look up their keys, one insert, read the ids
-    back) and mark the request accepted.
+    back), look up the conference's webhook endpoints for the booking's
+    event, and mark the request accepted.
     """
     client = login(recycler.user)
     for round_ in range(2):
@@ -186,7 +187,7 @@ def test_accepting_a_request_has_a_fixed_number_of_queries(
             conference=conference, requester=partner, target_registration=recycler
         )
 
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(23):
             response = client.post(
                 url(conference, f"b2b/requests/{request.pk}/accept/"),
                 {"slot": slots[round_].pk},

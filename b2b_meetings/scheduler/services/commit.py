@@ -37,6 +37,8 @@ from b2b_meetings.models import (
 from b2b_meetings.rules import request_participants
 from b2b_meetings.scheduler.constants import JOB_KIND
 from b2b_meetings.services import meeting_ics, registrations_lock, requests_settle
+from b2b_meetings.services.booking import meeting_event
+from conference.core import events
 from conference.core.models import Job, Organisation
 from conference.core.services import audit_record, email_queue
 from sessions_app.models import SessionSignup
@@ -254,6 +256,9 @@ def schedule_commit(*, job, actor, now=None):
             raise _stale(problems)
 
         created, moved = _write(conference, wanted, actor, move_ids)
+        events.events_publish(
+            conference=conference, events=_meeting_events(wanted, created, slots, moves)
+        )
         _settle_requests(conference, [item for item in wanted if item[0] == "new"], people)
         job.result = {
             **result,
@@ -438,6 +443,32 @@ def _write(conference, wanted, actor, move_ids):
     except IntegrityError as exc:
         raise _stale([_("the database refused a clash with a meeting booked meanwhile")]) from exc
     return created, moved
+
+
+def _meeting_events(wanted, created, slots, moves):
+    """The domain events of a commit (webhooks): one per new or moved meeting."""
+    new = [item for item in wanted if item[0] == "new"]
+    found = [
+        meeting_event(
+            events.MEETING_BOOKED, meeting, slot=slots[meeting.slot_id], participant_ids=members
+        )
+        for meeting, (_kind, _request, members, _slot, _table) in zip(created, new, strict=True)
+    ]
+    moving = [item for item in wanted if item[0] == "move"]
+    if moving:
+        previous = {meeting_id: old_slot for meeting_id, old_slot, *_rest in moves}
+        old_slots = MeetingSlot.objects.in_bulk({previous[item[1].pk] for item in moving})
+        found += [
+            meeting_event(
+                events.MEETING_RESCHEDULED,
+                meeting,
+                slot=slots[meeting.slot_id],
+                participant_ids=members,
+                previous_slot=old_slots[previous[meeting.pk]],
+            )
+            for _kind, meeting, members, _slot, _table in moving
+        ]
+    return found
 
 
 def _settle_requests(conference, new, people):

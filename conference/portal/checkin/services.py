@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Registration
+from conference.core import events
 from conference.core.services import audit_record
 from conference.portal.badges import normalise_badge_code
 
@@ -84,4 +85,19 @@ def checkin_record(*, conference, actor, badge_code=None, registration_id=None):
             obj=registration,
             summary=f"Checked in: {registration.user.display_name}",
         )
+        events.event_publish(conference=conference, **_checkin_event(registration))
     return CheckinResult(Outcome.CHECKED_IN, registration)
+
+
+def _checkin_event(registration):
+    """The domain event of an arrival (webhooks): ids and time only."""
+    return {
+        "type": events.CHECKIN_CREATED,
+        "resource": f"registration:{registration.pk}",
+        "data": {
+            "registration": registration.pk,
+            "user": registration.user_id,
+            "organisation": registration.organisation_id,
+            "checked_in_at": registration.checked_in_at.isoformat(),
+        },
+    }
