@@ -184,6 +184,9 @@ class Invitation(CounterFieldsMixin, models.Model):
     # Times the invitation email was queued (first send and resends): part of
     # each email's dedup key, so a resend is a new message and a retry is not.
     send_count = models.PositiveSmallIntegerField(_("emails sent"), default=0)
+    # Every service that changes an invitation writes this too (also with
+    # update() or update_fields), so API clients can sync with updated_since.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     # Raised by the send services under the invitation's lock (or with F()).
     counter_fields = ("send_count",)
@@ -209,6 +212,8 @@ class Invitation(CounterFieldsMixin, models.Model):
                 name="invitation_live_expiry",
                 condition=models.Q(status__in=["queued", "sent", "opened"]),
             ),
+            # The API's list: one conference's invitations in (updated_at, id) order.
+            models.Index(fields=["conference", "updated_at", "id"], name="invitation_conf_updated"),
         ]
 
     def __str__(self):
@@ -308,6 +313,10 @@ class Registration(models.Model):
         indexes = [
             # Staff lists and exports: one conference's registrations by status.
             models.Index(fields=["conference", "status"], name="registration_conf_status"),
+            # The API's lists (registrations, check-ins): (updated_at, id) order.
+            models.Index(
+                fields=["conference", "updated_at", "id"], name="registration_conf_updated"
+            ),
         ]
 
     def __str__(self):

@@ -35,6 +35,8 @@ class MeetingSlot(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    # For API clients that sync with updated_since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -64,6 +66,8 @@ class Table(models.Model):
     label = models.CharField(_("label"), max_length=50)
     seats = models.PositiveSmallIntegerField(_("seats"), default=4)
     is_active = models.BooleanField(_("in use"), default=True)
+    # For API clients that sync with updated_since (written by every change, update() too).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["room__position", "label"]
@@ -282,6 +286,10 @@ class Meeting(CounterFieldsMixin, models.Model):
                 condition=models.Q(status="active"),
                 name="meeting_one_active_per_request",
             ),
+        ]
+        indexes = [
+            # The API's list: one conference's meetings in (updated_at, id) order.
+            models.Index(fields=["conference", "updated_at", "id"], name="meeting_conf_updated"),
         ]
 
     def __str__(self):

@@ -15,6 +15,8 @@ class Track(models.Model):
     # One of a fixed palette (see templates), so no inline style is needed.
     colour = models.CharField(_("colour"), max_length=20, default="teal")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # For API clients that sync with updated_since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "name"]

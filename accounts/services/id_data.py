@@ -54,6 +54,7 @@ def id_data_purge(*, now=None):
                 id_document_number="",
                 id_document_expiry=None,
                 id_data_erased_at=now,
+                updated_at=now,
             )
             audit_record(
                 actor=None,

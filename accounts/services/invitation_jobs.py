@@ -112,6 +112,7 @@ def invitation_send_job_run(*, job_id):
                     sent_at=now,
                     expires_at=batch[0].expires_at,
                     send_count=F("send_count") + 1,
+                    updated_at=now,
                 )
                 # The batch is no longer queued: what remains is still to do.
                 Job.objects.filter(pk=job.pk).update(

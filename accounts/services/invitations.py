@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.errors import InvitationError
 from accounts.models import Invitation, Registration
 from accounts.services.locking import _lock_conference
+from conference.core import events
 from conference.core.models import ConferenceRole
 from conference.core.services import audit_record, email_queue
 
@@ -35,7 +36,8 @@ SWEEP_LIMIT = 500
 # Invitation statuses that block a new invitation to the same address.
 TAKEN_STATUSES = [*Invitation.LIVE_STATUSES, Invitation.Status.ACCEPTED]
 
-SEND_FIELDS = ["status", "sent_at", "expires_at", "send_count"]
+# updated_at is named wherever update_fields are (auto_now writes only named fields).
+SEND_FIELDS = ["status", "sent_at", "expires_at", "send_count", "updated_at"]
 
 
 def _expiry(conference, now):
@@ -211,7 +213,7 @@ def invitation_revoke(*, invitation, actor):
                 % {"s": invitation.get_status_display().lower()}
             )
         invitation.status = Invitation.Status.REVOKED
-        invitation.save(update_fields=["status"])
+        invitation.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
             conference=invitation.conference,
@@ -224,9 +226,10 @@ def invitation_revoke(*, invitation, actor):
 
 def invitation_open(*, invitation):
     """Record that the link was followed (first time only; a single UPDATE)."""
+    now = timezone.now()
     Invitation.objects.filter(
         pk=invitation.pk, status__in=[Invitation.Status.QUEUED, Invitation.Status.SENT]
-    ).update(status=Invitation.Status.OPENED, opened_at=timezone.now())
+    ).update(status=Invitation.Status.OPENED, opened_at=now, updated_at=now)
 
 
 def invitation_lock_usable(*, token):
@@ -260,7 +263,7 @@ def invitation_accept(*, token, user):
         invitation.status = Invitation.Status.ACCEPTED
         invitation.accepted_by = user
         invitation.accepted_at = timezone.now()
-        invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
+        invitation.save(update_fields=["status", "accepted_by", "accepted_at", "updated_at"])
         address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
         if address is None:
             EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
@@ -282,7 +285,23 @@ def invitation_accept(*, token, user):
             obj=invitation,
             summary=f"{user.email} accepted the invitation ({invitation.role})",
         )
+        events.event_publish(conference=invitation.conference, **_accepted_event(invitation))
     return invitation
+
+
+def _accepted_event(invitation):
+    """The domain event of an acceptance (webhooks): ids, role and time only."""
+    return {
+        "type": events.INVITATION_ACCEPTED,
+        "resource": f"invitation:{invitation.pk}",
+        "data": {
+            "invitation": invitation.pk,
+            "user": invitation.accepted_by_id,
+            "organisation": invitation.organisation_id,
+            "role": invitation.role,
+            "accepted_at": invitation.accepted_at.isoformat(),
+        },
+    }
 
 
 def invitation_sweep(*, now=None):
@@ -295,7 +314,7 @@ def invitation_sweep(*, now=None):
     now = now or timezone.now()
     expired = Invitation.objects.filter(
         status__in=Invitation.LIVE_STATUSES, expires_at__lte=now
-    ).update(status=Invitation.Status.EXPIRED)
+    ).update(status=Invitation.Status.EXPIRED, updated_at=now)
 
     reminded = 0
     due = (
@@ -350,6 +369,6 @@ def invitation_sweep(*, now=None):
                 user=invitation.accepted_by,
             )
             invitation.reminded_at = now
-            invitation.save(update_fields=["reminded_at"])
+            invitation.save(update_fields=["reminded_at", "updated_at"])
             reminded += 1
     return expired, reminded

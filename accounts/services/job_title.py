@@ -29,7 +29,7 @@ def registration_job_title_set(*, registration, job_title, actor):
             )
         previous = locked.job_title
         locked.job_title = job_title
-        locked.save(update_fields=["job_title"])
+        locked.save(update_fields=["job_title", "updated_at"])
         audit_record(
             actor=actor,
             conference=locked.conference,

@@ -6,6 +6,7 @@ blocks, and tables.
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from b2b_meetings.errors import B2BError
@@ -142,7 +143,7 @@ def table_set_active(*, table, is_active, actor):
     organisers move them) or back into use.
     """
     with transaction.atomic():
-        Table.objects.filter(pk=table.pk).update(is_active=is_active)
+        Table.objects.filter(pk=table.pk).update(is_active=is_active, updated_at=timezone.now())
         table.is_active = is_active
         audit_record(
             actor=actor,

@@ -8,10 +8,13 @@ CDN). Every GET answer carries an ETag, and a matching If-None-Match gets a
 """
 
 import hashlib
+from datetime import datetime
 
 from django.http import HttpResponseNotModified
-from django.utils.cache import quote_etag
+from django.utils.cache import patch_cache_control, patch_vary_headers, quote_etag
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from conference.api import errors
 from conference.api.auth import TokenAuth
@@ -26,18 +29,50 @@ RFC 9457 problem details.
 """
 
 
+class PortalJSONEncoder(NinjaJSONEncoder):
+    def default(self, o):
+        # Django's encoder cuts times to milliseconds: a client that asks with
+        # the `updated_since` it was given would get the same rows again.
+        if isinstance(o, datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
+class RawJSON:
+    """A body already encoded as JSON (rows encoded once, not on every request)."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+class PortalRenderer(JSONRenderer):
+    encoder_class = PortalJSONEncoder
+
+    def render(self, request, data, *, response_status):
+        if isinstance(data, RawJSON):
+            return data.text
+        return super().render(request, data, response_status=response_status)
+
+
 class PortalApi(NinjaAPI):
     def create_response(self, request, data, *, status=None, temporal_response=None):
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
         )
+        # What a token reads is its own (personal data, ID documents): no
+        # shared cache, and a browser asks again each time (If-None-Match).
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ["Authorization"])
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             etag = quote_etag(hashlib.blake2b(response.content, digest_size=16).hexdigest())
             response.headers["ETag"] = etag
             wanted = request.headers.get("If-None-Match", "")
-            if etag in (tag.strip() for tag in wanted.split(",")) or wanted.strip() == "*":
+            # If-None-Match compares weakly (RFC 9110 §13.1.2): a proxy may add "W/".
+            tags = (tag.strip().removeprefix("W/") for tag in wanted.split(","))
+            if etag in tags or wanted.strip() == "*":
                 not_modified = HttpResponseNotModified()
-                not_modified.headers["ETag"] = etag
+                for header in ("ETag", "Cache-Control", "Vary"):
+                    not_modified.headers[header] = response.headers[header]
                 return not_modified
         return response
 
@@ -50,8 +85,22 @@ api = PortalApi(
     auth=TokenAuth(),
     openapi_url="/openapi.json",
     docs_url="/docs",
+    renderer=PortalRenderer(),
 )
 errors.install(api)
+
+
+@api.get("/", auth=None, summary="The API's entry point", tags=["meta"])
+def root(request):
+    """Where things are: the schema, the docs, and the pattern of conference URLs."""
+    base = request.build_absolute_uri(request.path)
+    return {
+        "version": api.version,
+        "openapi": base + "openapi.json",
+        "docs": base + "docs",
+        "events": base + "events/{slug}/",
+        "authentication": "Authorization: Bearer <token>",
+    }
 
 
 def _register():

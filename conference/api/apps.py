@@ -14,5 +14,8 @@ class ApiConfig(AppConfig):
     verbose_name = _("API and webhooks")
 
     def ready(self):
-        # Domain events become webhook messages in the transaction that causes them.
+        # Domain events become webhook messages in the transaction that causes them
+        # (receivers); the dashboard shows endpoints that need attention (widgets);
+        # cached token lookups are forgotten when what they hold changes (signals).
+        from conference.api import signals, widgets  # noqa: F401
         from conference.api.webhooks import receivers  # noqa: F401

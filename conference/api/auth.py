@@ -26,7 +26,7 @@ class TokenAuth(HttpBearer):
                 429,
                 "rate-limited",
                 _("Too many requests"),
-                _("This token has used its requests for this minute; try again in %(s)s s.")
+                _("This token has used its requests for this minute; try again in %(s)s seconds.")
                 % {"s": wait},
                 headers={"Retry-After": str(wait)},
             )
@@ -37,15 +37,25 @@ class TokenAuth(HttpBearer):
 def event_for(request, slug, scope):
     """
     The conference of `slug`, if the request's token belongs to it and holds
-    `scope` (None: any scope will do).
+    `scope` (a tuple: any one of them; None: any scope will do).
     """
     access = request.auth
     conference = access.conference
     if conference.slug != slug:
         raise forbidden(_("This token belongs to another conference."))
-    if scope is not None and scope not in access.scopes:
-        raise forbidden(
-            _("This token lacks the scope “%(scope)s” (or its creator no longer holds the role).")
-            % {"scope": Scope(scope).value}
-        )
+    if scope is not None:
+        wanted = scope if isinstance(scope, tuple) else (scope,)
+        if access.scopes.isdisjoint(wanted):
+            names = ", ".join(Scope(s).value for s in wanted)
+            if len(wanted) == 1:
+                message = _(
+                    "This token lacks the scope %(scope)s "
+                    "(or its creator no longer holds the role)."
+                )
+            else:
+                message = _(
+                    "This token needs one of the scopes %(scope)s (or its creator no longer "
+                    "holds the role)."
+                )
+            raise forbidden(message % {"scope": names})
     return conference

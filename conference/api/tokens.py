@@ -5,10 +5,12 @@ A token is `cp_` followed by 43 URL-safe characters (256 random bits). Only
 its SHA-256 digest is stored; `token_create` returns the secret once.
 """
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -24,6 +26,9 @@ PREFIX = "cp_"
 # last_used_at is written at most this often per token (seconds): a busy
 # client must not turn every read into a write.
 LAST_USED_RESOLUTION = 60
+# How long a token's lookup is reused before it is read again (seconds): the
+# longest a change made around the signals (a bulk UPDATE) takes to count.
+TOKEN_CACHE_SECONDS = 30
 
 
 def _digest(secret):
@@ -39,6 +44,11 @@ def token_create(*, conference, actor, roles, name, scopes, expires_at=None):
     name = name.strip()
     if not name:
         raise ValidationError(_("Give the token a name, e.g. the system that will use it."))
+    limit = ApiToken._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise ValidationError(
+            _("Keep the name to %(limit)s characters or fewer.") % {"limit": limit}
+        )
     scopes = list(dict.fromkeys(scopes))
     if not scopes:
         raise ValidationError(_("Choose at least one scope."))
@@ -88,6 +98,9 @@ def token_revoke(*, token, actor):
                 summary=f"API token “{token.name}” revoked",
             )
     token.refresh_from_db(fields=["revoked_at"])
+    # At once, and after the commit (a request in between may cache it again).
+    token_cache_forget([token])
+    transaction.on_commit(lambda: token_cache_forget([token]))
     return token
 
 
@@ -111,27 +124,68 @@ def _role_held(role):
     )
 
 
+@functools.cache
+def _usable_tokens():
+    """
+    Tokens of active creators, with their conference and creator, and which
+    of the creator's roles still stand. Built once per process: resolving
+    the three subqueries cost more than running the query, on every request
+    of the API. Each lookup filters a clone; this queryset is never run.
+    """
+    return (
+        ApiToken.objects.select_related("conference", "created_by")
+        .annotate(**{f"holds_{role}": _role_held(role) for role in Role.values})
+        .filter(created_by__is_active=True)
+    )
+
+
+def _cache_key(digest):
+    return f"api:token:{digest}"
+
+
+def token_cache_forget(tokens):
+    """
+    Drop `tokens` (ApiToken rows or querysets) from the lookup cache, so a
+    revocation or a change of their creator's roles counts from the next
+    request in every process.
+    """
+    cache.delete_many([_cache_key(token.digest) for token in tokens])
+
+
+def _lookup(digest):
+    token = _usable_tokens().filter(digest=digest).first()
+    if token is None:
+        return None
+    roles = frozenset(role for role in Role.values if getattr(token, f"holds_{role}"))
+    return token, roles
+
+
 def token_authenticate(secret):
     """
     The TokenAccess of `secret`, or None when it is unknown, revoked, expired
-    or its creator is no longer active. One query: the token, its conference
-    and which of the creator's roles still stand.
+    or its creator is no longer active. One query (the token, its
+    conference, its creator, whom its writes are audited as, and which of
+    the creator's roles still stand), whose answer is kept in the cache
+    (Redis) for TOKEN_CACHE_SECONDS: revoking a token, changing its
+    creator's roles or deactivating the creator forget it at once (signals
+    in conference/api/apps.py); the expiry is checked on every request.
+    Unknown secrets are not cached.
     """
     if not secret or not secret.startswith(PREFIX) or len(secret) > 100:
         return None
-    token = (
-        ApiToken.objects.select_related("conference")
-        .annotate(**{f"holds_{role}": _role_held(role) for role in Role.values})
-        .filter(digest=_digest(secret), created_by__is_active=True)
-        .first()
-    )
+    digest = _digest(secret)
+    found = cache.get(_cache_key(digest))
+    if found is None:
+        found = _lookup(digest)
+        if found is None:
+            return None
+        cache.set(_cache_key(digest), found, TOKEN_CACHE_SECONDS)
+    token, roles = found
     now = timezone.now()
-    if token is None or not token.is_usable(now):
+    if not token.is_usable(now):
         return None
-    roles = {role for role in Role.values if getattr(token, f"holds_{role}")}
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > (
-        LAST_USED_RESOLUTION
-    ):
+    # add() succeeds once per resolution window and token, in whichever process.
+    if cache.add(f"api:token-used:{token.pk}", 1, LAST_USED_RESOLUTION):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return TokenAccess(token=token, scopes=scope_rules.effective(token.scopes, roles))

@@ -212,6 +212,8 @@ class Room(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # For API clients that sync with updated_since.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "name"]

@@ -3,6 +3,7 @@ from datetime import date
 from ninja import Router, Schema
 
 from conference.api.auth import event_for
+from conference.api.endpoints.common import answers
 
 router = Router(tags=["conference"])
 
@@ -18,7 +19,12 @@ class ConferenceOut(Schema):
     end_date: date
 
 
-@router.get("/events/{slug}/", response=ConferenceOut, summary="The conference")
+@router.get(
+    "/events/{slug}/",
+    response=answers(ConferenceOut),
+    summary="The conference",
+    operation_id="conference_detail",
+)
 def conference_detail(request, slug: str):
     """The conference the token belongs to (any scope)."""
     conference = event_for(request, slug, None)

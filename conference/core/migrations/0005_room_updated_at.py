@@ -1,0 +1,19 @@
+"""Rooms get `updated_at`, for API clients that sync with `updated_since`."""
+
+import django.utils.timezone
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("conference", "0004_auditlog_via"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="room",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, default=django.utils.timezone.now),
+            preserve_default=False,
+        ),
+    ]
