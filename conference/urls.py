@@ -52,4 +52,5 @@ urlpatterns = [
     path("events/<slug:slug>/", include("accounts.urls")),
     path("events/<slug:slug>/", include("sessions_app.urls")),
     path("events/<slug:slug>/", include("b2b_meetings.urls")),
+    path("events/<slug:slug>/", include("conference.api.urls")),
 ]

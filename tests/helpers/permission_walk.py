@@ -50,7 +50,10 @@ from b2b_meetings.matchmaking.services import (
     organisation_profile_update,
 )
 from b2b_meetings.models import MeetingProposal, MeetingSeat, Topic
-from conference.core.models import ExportPreset, Job
+from conference.api.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
+from conference.api.scopes import Scope
+from conference.api.tokens import token_create
+from conference.core.models import ExportPreset, Job, Role
 from sessions_app.services import schedule_publish, session_signup
 from tests.factories import (
     HeartbeatFactory,
@@ -219,6 +222,8 @@ EXPECTATIONS = {
     "sessions_app:agenda": Row(PUBLIC),
     "sessions_app:agenda_ics": Row(PUBLIC),
     "sessions_app:agenda_json": Row(PUBLIC),
+    "sessions_app:schedule_xml": Row(PUBLIC),
+    "sessions_app:schedule_json": Row(PUBLIC),
     "sessions_app:session": Row(PUBLIC, kwargs=lambda w: {"session_id": w.session.pk}),
     "sessions_app:signup": post(
         E(302, 302, 302, 403, 403, 403), kwargs=lambda w: {"session_id": w.session.pk}
@@ -375,6 +380,33 @@ EXPECTATIONS = {
         ORGANISER_ONLY,
         kwargs=lambda w: {"job_id": w.schedule_run.pk},
         note="the world's run has an empty proposal: the CSV has its header only",
+    ),
+    # --- API tokens and webhooks (conference/api/urls.py) ----------------------------------------
+    "api_manage:tokens": Row(
+        E(302, 403, 403, 200, 200, 200), note="each staff role, for the scopes it may grant"
+    ),
+    "api_manage:token_revoke": Row(
+        E(302, 403, 403, 404, 404, 200),
+        kwargs=lambda w: {"token_id": w.api_token.pk},
+        note="asks first; an organiser's token is not even shown to other staff (404)",
+    ),
+    "api_manage:webhooks": Row(ORGANISER_ONLY),
+    "api_manage:webhook": Row(ORGANISER_ONLY, kwargs=lambda w: {"endpoint_id": w.endpoint.pk}),
+    "api_manage:webhook_enable": organiser_post(kwargs=lambda w: {"endpoint_id": w.endpoint.pk}),
+    "api_manage:webhook_disable": organiser_post(kwargs=lambda w: {"endpoint_id": w.endpoint.pk}),
+    "api_manage:webhook_ping": organiser_post(kwargs=lambda w: {"endpoint_id": w.endpoint.pk}),
+    "api_manage:webhook_rotate": Row(
+        ORGANISER_ONLY, kwargs=lambda w: {"endpoint_id": w.endpoint.pk}, note="asks first"
+    ),
+    "api_manage:webhook_delete": Row(
+        ORGANISER_ONLY, kwargs=lambda w: {"endpoint_id": w.endpoint.pk}, note="asks first"
+    ),
+    "api_manage:webhook_message": Row(
+        ORGANISER_ONLY,
+        kwargs=lambda w: {"endpoint_id": w.endpoint.pk, "message_id": w.webhook_message.pk},
+    ),
+    "api_manage:webhook_redeliver": organiser_post(
+        kwargs=lambda w: {"endpoint_id": w.endpoint.pk, "message_id": w.webhook_message.pk}
     ),
 }
 
@@ -549,4 +581,31 @@ class World:
             offered=[self.topic],
             sought=[],
             logo=image_prepare(_png(), crop=False),
+        )
+        # The API: an organiser's token, and a webhook endpoint with a failed message.
+        self.api_token = token_create(
+            conference=conference,
+            actor=personas["organiser"],
+            roles={Role.ORGANISER},
+            name="Walk",
+            scopes=[Scope.AGENDA_READ, Scope.REGISTRATIONS_READ],
+        )[0]
+        # Created directly: the service would resolve the host name (SSRF check).
+        self.endpoint = WebhookEndpoint.objects.create(
+            conference=conference,
+            url="https://hooks.example.org/walk",
+            event_types=["registration.approved"],
+            secret="whsec_d2Fsaw==",
+        )
+        self.webhook_message = WebhookMessage.objects.create(
+            endpoint=self.endpoint,
+            event_type="registration.approved",
+            resource=f"registration:{self.registration.pk}",
+            payload={"type": "registration.approved", "data": {"id": self.registration.pk}},
+            status=WebhookMessage.Status.FAILED,
+            attempts=1,
+            last_response_code=500,
+        )
+        WebhookAttempt.objects.create(
+            message=self.webhook_message, duration_ms=12, response_code=500
         )
