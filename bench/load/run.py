@@ -131,13 +131,18 @@ def pages(logins):
 # Load ------------------------------------------------------------------------------
 
 
-def new_client(base, cookie):
+def new_client(base, cookie, headers=None):
+    """One keep-alive connection; `headers` (e.g. Authorization) go with every request."""
     cookies = {"csrftoken": CSRF}
     if cookie:
         cookies["sessionid"] = cookie
     return httpx.AsyncClient(
         base_url=base,
-        headers={"Host": "127.0.0.1", "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())},
+        headers={
+            "Host": "127.0.0.1",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+            **(headers or {}),
+        },
         limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
         timeout=REQUEST_TIMEOUT,
         follow_redirects=False,
@@ -162,11 +167,13 @@ async def _accept(client, item):
     return response.status_code == 302 and "/b2b/meetings/" in response.headers.get("location", "")
 
 
-async def phase(base, clients, duration, work):
+async def phase(base, clients, duration, work, headers=None, client=new_client):
     """
     `clients` clients for `duration` seconds: client i gets (cookie, step)
     from work(i) and sends step()'s request again and again until the time
-    is up or step() returns None. Returns the samples (ok, latency in ms,
+    is up or step() returns None; `headers` go with every request, and
+    `client` (base, cookie, headers) makes each client (bench/load/lean.py
+    has a cheaper one than httpx). Returns the samples (ok, latency in ms,
     answered in time) and the seconds the phase lasted, counted as wrk
     counts: up to the deadline, or to the last answer if all ended sooner.
     """
@@ -176,14 +183,14 @@ async def phase(base, clients, duration, work):
 
     async def one(i):
         cookie, step = work(i)
-        async with new_client(base, cookie) as client:
+        async with client(base, cookie, headers) as connection:
             while time.monotonic() < deadline:
                 request = step()
                 if request is None:
                     return
                 sent = time.perf_counter()
                 try:
-                    ok = await request(client)
+                    ok = await request(connection)
                 except httpx.HTTPError:
                     ok = False
                 latency = (time.perf_counter() - sent) * 1000
