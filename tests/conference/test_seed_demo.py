@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 from accounts.models import Registration, User
 from b2b_meetings.models import Meeting, MeetingMessage, MeetingRequest
+from conference.api.models import ApiToken
 from conference.core.models import Conference
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,6 +28,8 @@ def test_seed_demo_loads_the_demo_and_a_second_run_adds_nothing():
     assert counts() == first
     assert Conference.objects.filter(slug="bcmec").exists()
     assert User.objects.filter(email="organiser@example.org").exists()
+    # A token is a credential to the real data: the demo makes none.
+    assert not ApiToken.objects.exists()
 
 
 def test_the_demo_leaves_accepted_requests_for_the_scheduler():
