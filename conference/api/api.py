@@ -55,6 +55,17 @@ class PortalRenderer(JSONRenderer):
 
 
 class PortalApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The schema, with error answers under the media type they are sent as."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
     def create_response(self, request, data, *, status=None, temporal_response=None):
         response = super().create_response(
             request, data, status=status, temporal_response=temporal_response
@@ -90,7 +101,7 @@ api = PortalApi(
 errors.install(api)
 
 
-@api.get("/", auth=None, summary="The API's entry point", tags=["meta"])
+@api.get("/", auth=None, summary="The API's entry point", tags=["meta"], operation_id="root")
 def root(request):
     """Where things are: the schema, the docs, and the pattern of conference URLs."""
     base = request.build_absolute_uri(request.path)

@@ -64,11 +64,20 @@ def test_every_operation_is_named_summarised_and_answers_in_problems(schema):
             assert operation.get("summary"), (method, path)
             if operation.get("security") is not None or path != "/api/v1/":
                 assert {"401", "403"} <= set(operation["responses"]), (method, path)
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    # Documented as sent (RFC 9457).
+                    assert set(response["content"]) == {"application/problem+json"}
     assert len(ids) == len(set(ids))
-    # The endpoints of the resources have short, readable ids.
-    assert {"sessions_list", "registrations_list", "invitation_create", "checkin_create"} <= set(
-        ids
-    )
+    # Every operation has a short, readable id (not ninja's module-path default).
+    assert all(len(operation_id) < 40 and "_api_" not in operation_id for operation_id in ids)
+    assert {
+        "sessions_list",
+        "registrations_list",
+        "invitation_create",
+        "checkin_create",
+        "webhook_create",
+    } <= set(ids)
 
 
 def test_lists_document_their_envelope_and_sync_parameters(schema):

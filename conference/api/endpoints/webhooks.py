@@ -133,6 +133,7 @@ def _endpoint(request, slug, endpoint_id):
     "/events/{slug}/webhooks/",
     response=answers(EndpointPage),
     summary="Webhook endpoints",
+    operation_id="webhook_list",
 )
 def webhook_list(request, slug: str):
     """The conference's endpoints, with their undelivered and failed message counts."""
@@ -144,6 +145,7 @@ def webhook_list(request, slug: str):
     "/events/{slug}/webhooks/",
     response=answers(EndpointCreatedOut, status=201),
     summary="Register a webhook endpoint",
+    operation_id="webhook_create",
 )
 def webhook_create(request, slug: str, body: EndpointIn):
     """
@@ -168,6 +170,7 @@ def webhook_create(request, slug: str, body: EndpointIn):
     "/events/{slug}/webhooks/{endpoint_id}/",
     response=answers(EndpointOut, 404),
     summary="A webhook endpoint",
+    operation_id="webhook_get",
 )
 def webhook_get(request, slug: str, endpoint_id: int):
     return _endpoint(request, slug, endpoint_id)
@@ -177,6 +180,7 @@ def webhook_get(request, slug: str, endpoint_id: int):
     "/events/{slug}/webhooks/{endpoint_id}/",
     response=answers(EndpointOut, 404),
     summary="Change a webhook endpoint",
+    operation_id="webhook_update",
 )
 def webhook_update(request, slug: str, endpoint_id: int, body: EndpointPatch):
     """
@@ -207,6 +211,7 @@ def webhook_update(request, slug: str, endpoint_id: int, body: EndpointPatch):
     "/events/{slug}/webhooks/{endpoint_id}/",
     response=answers(None, 404, status=204),
     summary="Delete a webhook endpoint",
+    operation_id="webhook_delete",
 )
 def webhook_delete(request, slug: str, endpoint_id: int):
     """Delete the endpoint with its messages and delivery log."""
@@ -220,6 +225,7 @@ def webhook_delete(request, slug: str, endpoint_id: int):
     "/events/{slug}/webhooks/{endpoint_id}/messages/",
     response=answers(MessagePage, 404),
     summary="A webhook endpoint's delivery log",
+    operation_id="webhook_messages",
 )
 def webhook_messages(request, slug: str, endpoint_id: int, query: Query[MessagesQuery]):
     """The latest messages, newest first (at most `limit`, up to 500), with their latest attempt."""
@@ -239,6 +245,7 @@ def webhook_messages(request, slug: str, endpoint_id: int, query: Query[Messages
     "/events/{slug}/webhooks/{endpoint_id}/messages/{message_id}/redeliver/",
     response=answers(MessageOut, 404, status=202),
     summary="Deliver a webhook message again",
+    operation_id="webhook_redeliver",
 )
 def webhook_redeliver(request, slug: str, endpoint_id: int, message_id: int):
     """Send the message again now (after older undelivered messages of its resource)."""
@@ -256,6 +263,7 @@ def webhook_redeliver(request, slug: str, endpoint_id: int, message_id: int):
     "/events/{slug}/webhooks/{endpoint_id}/ping/",
     response=answers(MessageOut, 404, status=202),
     summary="Send a test event",
+    operation_id="webhook_ping",
 )
 def webhook_ping(request, slug: str, endpoint_id: int):
     """Send a `ping` event to this endpoint only, to test the receiver."""
