@@ -5,7 +5,7 @@ on the pytest test database, the test's Redis and an SMTP sink.
 
 Production defaults stay as they are; the only concessions to plain HTTP on
 127.0.0.1 are environment variables production would not set
-(`SECURE_SSL_REDIRECT=0`). Chromium treats http://127.0.0.1 as a secure
+(`SECURE_SSL_REDIRECT=0`, `WEBHOOK_ALLOWED_NETWORKS`). Chromium treats http://127.0.0.1 as a secure
 context, so the `Secure` session and CSRF cookies still work.
 """
 
@@ -55,6 +55,8 @@ def service_env(*, static_root, site_root, smtp):
         "EMAIL_USE_SSL": "0",
         "EMAIL_TIMEOUT": "5",
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        # Webhooks may reach the test's own receiver on loopback (refused in production).
+        "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
