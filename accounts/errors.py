@@ -12,3 +12,7 @@ class InvitationError(DomainError):
 
 class RegistrationError(DomainError):
     """A refused registration action; the message is for the person who tried it."""
+
+
+class QuestionError(DomainError):
+    """A refused change to a registration question; the message is for the organiser."""

@@ -7,12 +7,15 @@ from django import forms
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
+from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts import selectors, services
-from accounts.models import Invitation, Registration
+from accounts.models import Invitation, Registration, RegistrationQuestion
+from accounts.questions import TEXT_MAX, AnswerInvalid, answer_clean
 from conference.core.forms import BootstrapMixin
 from conference.core.models import Conference, Organisation, OrganisationKind
 
@@ -223,9 +226,12 @@ class RegistrationForm(BootstrapMixin, forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, conference, user, **kwargs):
+    def __init__(self, *args, conference, user, questions=(), **kwargs):
+        """`questions`: the conference's active questions (selectors.questions_asked)."""
         super().__init__(*args, **kwargs)
         self.conference = conference
+        self.questions = list(questions)
+        self._add_question_fields()
         self.fields["given_name"].initial = user.given_name
         self.fields["family_name"].initial = user.family_name
         self.fields["family_name_first"].initial = user.family_name_first
@@ -240,8 +246,40 @@ class RegistrationForm(BootstrapMixin, forms.ModelForm):
             # Accepted when they registered; editing does not ask again.
             del self.fields["privacy_accepted"]
 
+    def _add_question_fields(self):
+        language = translation.get_language()
+        answers = {}
+        if self.questions and self.instance.pk:
+            answers = {a.question_id: a.value for a in self.instance.answers.all()}
+        for question in self.questions:
+            field = question_field(question, language)
+            value = answers.get(question.pk)
+            if question.kind == RegistrationQuestion.Kind.YES_NO and value is not None:
+                value = "yes" if value else "no"
+            field.initial = value
+            self.fields[f"q_{question.pk}"] = field
+            # The mixin styled the fields made before; style this one the same way.
+            widget = field.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            elif isinstance(widget, forms.TextInput | forms.Textarea | forms.DateInput):
+                widget.attrs["class"] = "form-control"
+
+    @property
+    def question_fields(self):
+        """The bound fields of the custom questions, in the form's order."""
+        return [self[f"q_{question.pk}"] for question in self.questions]
+
     def clean(self):
         data = super().clean()
+        for question in self.questions:
+            name = f"q_{question.pk}"
+            if name in self.errors:
+                continue
+            try:
+                data[name] = answer_clean(question, data.get(name))
+            except AnswerInvalid as exc:
+                self.add_error(name, str(exc))
         name = (data.get("new_organisation_name") or "").strip()
         if data.get("organisation") is None:
             if not name:
@@ -276,7 +314,35 @@ class RegistrationForm(BootstrapMixin, forms.ModelForm):
             }
         if not data["directory_consent"]:
             kwargs["directory_contact"] = ""
+        kwargs["answers"] = {question.pk: data[f"q_{question.pk}"] for question in self.questions}
         return kwargs
+
+
+def question_field(question, language):
+    """The form field asking `question` in `language`; its help text is escaped (shown as HTML)."""
+    Kind = RegistrationQuestion.Kind
+    options = {
+        "label": question.label(language),
+        "required": question.required,
+        "help_text": escape(question.help_text(language)),
+    }
+    if question.kind in TEXT_MAX:
+        widget = forms.Textarea(attrs={"rows": 3}) if question.kind == Kind.LONG_TEXT else None
+        return forms.CharField(max_length=TEXT_MAX[question.kind], widget=widget, **options)
+    if question.kind == Kind.YES_NO:
+        return forms.ChoiceField(
+            choices=[("yes", _("Yes")), ("no", _("No"))], widget=forms.RadioSelect, **options
+        )
+    if question.kind == Kind.DATE:
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **options)
+    if question.kind == Kind.COUNTRY:
+        return CountryField(blank=True).formfield(**options)
+    choices = question.choice_labels(language)
+    if question.kind == Kind.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=choices, widget=forms.CheckboxSelectMultiple, **options
+        )
+    return forms.ChoiceField(choices=[("", "—"), *choices], **options)
 
 
 # Registrations (organisers) ---------------------------------------------------
@@ -333,3 +399,95 @@ class RegistrationSettingsForm(BootstrapMixin, forms.ModelForm):
         help_texts = {
             "registration_locked": _("Delegates can no longer change their details."),
         }
+
+
+# Registration questions (organisers) ------------------------------------------------------
+
+CHOICE_KEY_MAX = 40
+
+
+class QuestionForm(BootstrapMixin, forms.ModelForm):
+    """A custom registration question; its choices are typed one per line."""
+
+    choices_text = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    class Meta:
+        model = RegistrationQuestion
+        fields = [
+            "kind",
+            "label_en",
+            "label_ja",
+            "help_en",
+            "help_ja",
+            "choices_text",
+            "required",
+            "visible_to",
+        ]
+        help_texts = {
+            "visible_to": _(
+                "Who may read the answers on the registration page and in exports. "
+                "“Security officers only” hides them from organisers too."
+            ),
+            "required": _("Delegates cannot register without answering."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["choices_text"].help_text = gettext(
+            "For single and multiple choice: one choice per line, as "
+            "“key | English | 日本語”, for example “hotel | Hotel booking | ホテル予約”. "
+            "The key (letters, digits, - and _) is what answers store: keep it when you "
+            "reword a choice. Answers already given keep the wording they were given in."
+        )
+        if self.instance.pk:
+            self.initial["choices_text"] = "\n".join(
+                f"{c['key']} | {c['en']} | {c.get('ja', '')}" for c in self.instance.choices
+            )
+
+    def clean_choices_text(self):
+        choices, keys = [], set()
+        for number, line in enumerate(self.cleaned_data["choices_text"].splitlines(), 1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split("|")]
+            key, english = parts[0], parts[1] if len(parts) > 1 else ""
+            japanese = parts[2] if len(parts) > 2 else ""
+            if (
+                len(parts) > 3
+                or not english
+                or not key
+                or len(key) > CHOICE_KEY_MAX
+                or not key.isascii()
+                or not key.replace("-", "").replace("_", "").isalnum()
+            ):
+                raise forms.ValidationError(
+                    _(
+                        "Line %(number)s: write “key | English | 日本語”; "
+                        "the key uses letters, digits, - and _."
+                    )
+                    % {"number": number}
+                )
+            if key in keys:
+                raise forms.ValidationError(
+                    _("Line %(number)s: the key “%(key)s” is used twice.")
+                    % {"number": number, "key": key}
+                )
+            keys.add(key)
+            choices.append({"key": key, "en": english, "ja": japanese})
+        return choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") in RegistrationQuestion.CHOICE_KINDS and not data.get("choices_text"):
+            self.add_error("choices_text", _("A choice question needs at least one choice."))
+        return data
+
+    def service_kwargs(self):
+        data = self.cleaned_data
+        kwargs = {name: data[name] for name in self.Meta.fields if name != "choices_text"}
+        kwargs["choices"] = data["choices_text"]
+        return kwargs

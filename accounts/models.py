@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from conference.core.db import CounterFieldsMixin
-from conference.core.models import Conference, Organisation, OrganisationKind
+from conference.core.models import Conference, Organisation, OrganisationKind, Role
 
 # The kind of `conference.core.models.Job` that emails a conference's queued
 # invitations (written by the services, listed by the selectors).
@@ -331,3 +331,155 @@ class Registration(models.Model):
         if self.organisation_id is None:
             return ""
         return OrganisationKind(self.organisation.kind).label
+
+
+# Custom registration questions ----------------------------------------------------------
+
+
+class RegistrationQuestion(models.Model):
+    """
+    A question the organisers add to a conference's registration form, in
+    English and Japanese. Once answered it is retired (inactive) rather than
+    deleted: its answers keep what was asked (`RegistrationAnswer`).
+    """
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes / no")
+        DATE = "date", _("Date")
+        COUNTRY = "country", _("Country")
+
+    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
+
+    class Readers(models.TextChoices):
+        """Which staff roles may read the answers (the delegate always reads their own)."""
+
+        ORGANISERS = "organisers", _("Organisers")
+        ORGANISERS_SECURITY = "organisers_security", _("Organisers and security officers")
+        ORGANISERS_CHECKIN = "organisers_checkin", _("Organisers and check-in staff")
+        SECURITY = "security", _("Security officers only")
+
+    # The staff roles of each choice.
+    READER_ROLES = {
+        Readers.ORGANISERS: frozenset({Role.ORGANISER}),
+        Readers.ORGANISERS_SECURITY: frozenset({Role.ORGANISER, Role.SECURITY}),
+        Readers.ORGANISERS_CHECKIN: frozenset({Role.ORGANISER, Role.CHECKIN}),
+        Readers.SECURITY: frozenset({Role.SECURITY}),
+    }
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="registration_questions"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    label_en = models.CharField(_("question (English)"), max_length=300)
+    label_ja = models.CharField(_("question (Japanese)"), max_length=300)
+    help_en = models.CharField(_("help text (English)"), max_length=500, blank=True)
+    help_ja = models.CharField(_("help text (Japanese)"), max_length=500, blank=True)
+    # [{"key": "visa", "en": "Visa letter", "ja": "ビザ"}, ...]: the key is what an
+    # answer stores, so a label can change without rewriting answers.
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    visible_to = models.CharField(
+        _("who may read the answers"),
+        max_length=24,
+        choices=Readers.choices,
+        default=Readers.ORGANISERS,
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("asked"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+        constraints = [
+            # The reader check maps these values to roles; any other value would
+            # hide the answers from everyone (or, worse, be read as organisers).
+            models.CheckConstraint(
+                condition=models.Q(
+                    visible_to__in=[
+                        "organisers",
+                        "organisers_security",
+                        "organisers_checkin",
+                        "security",
+                    ]
+                ),
+                name="registration_question_visible_to_known",
+            ),
+        ]
+        indexes = [
+            # The registration form and the questions page: one conference's
+            # questions in order.
+            models.Index(fields=["conference", "position"], name="registration_question_order"),
+        ]
+
+    def __str__(self):
+        return self.label_en
+
+    def label(self, language):
+        return self.label_ja if language == "ja" and self.label_ja else self.label_en
+
+    def help_text(self, language):
+        return self.help_ja if language == "ja" and self.help_ja else self.help_en
+
+    def choice_labels(self, language):
+        """[(key, label)] of the choices in `language` (English when no Japanese is given)."""
+        other = "ja" if language == "ja" else "en"
+        return [(c["key"], c.get(other) or c["en"]) for c in self.choices]
+
+    @property
+    def reader_roles(self):
+        return self.READER_ROLES[self.visible_to]
+
+    def readable_by(self, roles):
+        """Whether staff holding `roles` (Role values) may read the answers."""
+        return bool(self.reader_roles & set(roles))
+
+
+class RegistrationAnswer(models.Model):
+    """
+    A delegate's answer to a registration question. `value` is what the form
+    holds (text, a choice key or keys, true/false, an ISO date, a country
+    code); the `*_en`/`*_ja` fields are what was asked and answered as shown
+    at the time, so changing the question or a choice later does not rewrite
+    the answer.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="answers")
+    # RESTRICT: an answered question is retired, never deleted on its own (deleting
+    # the whole conference, which deletes the answers too, still works).
+    question = models.ForeignKey(
+        RegistrationQuestion, on_delete=models.RESTRICT, related_name="answers"
+    )
+    value = models.JSONField(_("value"))
+    question_en = models.CharField(_("question asked (English)"), max_length=300)
+    question_ja = models.CharField(_("question asked (Japanese)"), max_length=300)
+    answer_en = models.TextField(_("answer (English)"))
+    answer_ja = models.TextField(_("answer (Japanese)"))
+    answered_at = models.DateTimeField(_("answered"), auto_now=True)
+
+    class Meta:
+        ordering = ["question__position", "question_id"]
+        verbose_name = _("registration answer")
+        verbose_name_plural = _("registration answers")
+        constraints = [
+            # One answer per person and question: the form's save replaces it,
+            # and an export column reads exactly one value per registration.
+            models.UniqueConstraint(
+                fields=["registration", "question"], name="registration_answer_one_per_question"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question_en}: {self.answer_en}"
+
+    def question_label(self, language):
+        return self.question_ja if language == "ja" else self.question_en
+
+    def display(self, language):
+        return self.answer_ja if language == "ja" else self.answer_en

@@ -5,11 +5,18 @@ reaches another person's row (it is a 404).
 """
 
 from allauth.account.models import EmailAddress
-from django.db.models import CharField, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.shortcuts import get_object_or_404
 
-from accounts.models import JOB_INVITATIONS_SEND, Invitation, Registration, User
+from accounts.models import (
+    JOB_INVITATIONS_SEND,
+    Invitation,
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    User,
+)
 from accounts.personal_data import iso, sections_collect
 from conference.core.models import AuditLog, Job, Organisation, OutgoingEmail
 from conference.core.selectors import count_by
@@ -242,4 +249,66 @@ def _registration_data(registration):
         "badge_code": registration.badge_code,
         "checked_in_at": iso(registration.checked_in_at),
         "deletion_requested_at": iso(registration.deletion_requested_at),
+        # Their own answers, every one: the readers' roles limit staff, not the delegate.
+        "answers": _answers_data(registration),
     }
+
+
+# Custom registration questions ------------------------------------------------------------
+
+
+def question_list(*, conference):
+    """All the conference's questions in form order, each with its number of answers."""
+    return conference.registration_questions.annotate(answer_count=Count("answers")).order_by(
+        "position", "pk"
+    )
+
+
+def question_get(*, conference, question_id):
+    return get_object_or_404(RegistrationQuestion, conference=conference, pk=question_id)
+
+
+def questions_asked(*, conference):
+    """The questions the registration form asks now (active), in order."""
+    return list(conference.registration_questions.filter(is_active=True).order_by("position", "pk"))
+
+
+def registration_answers(*, registration, roles, language):
+    """
+    The answers of `registration` for staff holding `roles`, in question
+    order, as (question label, answer or None when the role may not read it)
+    pairs: what was asked and answered then, in `language`. Two queries.
+    """
+    answers = {
+        answer.question_id: answer
+        for answer in RegistrationAnswer.objects.filter(registration=registration)
+    }
+    found = []
+    for question in registration.conference.registration_questions.order_by("position", "pk"):
+        answer = answers.get(question.pk)
+        if answer is None and not question.is_active:
+            continue
+        readable = question.readable_by(roles)
+        found.append(
+            {
+                "question": answer.question_label(language) if answer else question.label(language),
+                "readable": readable,
+                "answer": answer.display(language) if (answer and readable) else None,
+                "retired": not question.is_active,
+            }
+        )
+    return found
+
+
+def _answers_data(registration):
+    return [
+        {
+            "question_en": answer.question_en,
+            "question_ja": answer.question_ja,
+            "value": answer.value,
+            "answer_en": answer.answer_en,
+            "answer_ja": answer.answer_ja,
+            "answered_at": iso(answer.answered_at),
+        }
+        for answer in registration.answers.order_by("question__position", "question_id")
+    ]

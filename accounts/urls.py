@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.views import questions as views_questions
 
 app_name = "accounts"
 
@@ -28,6 +29,27 @@ urlpatterns = [
         "manage/invitations/<int:invitation_id>/revoke/",
         views.invitation_revoke,
         name="invitation_revoke",
+    ),
+    path("manage/questions/", views_questions.questions, name="questions"),
+    path(
+        "manage/questions/<int:question_id>/",
+        views_questions.question_edit,
+        name="question_edit",
+    ),
+    path(
+        "manage/questions/<int:question_id>/move/",
+        views_questions.question_move,
+        name="question_move",
+    ),
+    path(
+        "manage/questions/<int:question_id>/active/",
+        views_questions.question_active,
+        name="question_active",
+    ),
+    path(
+        "manage/questions/<int:question_id>/delete/",
+        views_questions.question_delete,
+        name="question_delete",
     ),
     path("manage/registrations/", views.registrations, name="registrations"),
     path("manage/registrations/bulk/", views.registrations_bulk, name="registrations_bulk"),

@@ -13,7 +13,14 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
-from accounts.models import Invitation, Registration, User
+from accounts.models import (
+    Invitation,
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    User,
+)
+from accounts.questions import answer_snapshot
 from b2b_meetings.models import (
     Meeting,
     MeetingRequest,
@@ -128,6 +135,26 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     job_title = "Director"
     status = Registration.Status.PENDING
+
+
+class RegistrationQuestionFactory(factory.django.DjangoModelFactory):
+    """An optional short-text question, read by organisers."""
+
+    class Meta:
+        model = RegistrationQuestion
+
+    conference = factory.SubFactory(ConferenceFactory)
+    kind = RegistrationQuestion.Kind.SHORT_TEXT
+    label_en = factory.Sequence(lambda n: f"Question {n}")
+    label_ja = factory.Sequence(lambda n: f"質問 {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+def answer_create(registration, question, value):
+    """An answer as the registration form saves it (with its snapshot), bypassing the form."""
+    return RegistrationAnswer.objects.create(
+        registration=registration, question=question, **answer_snapshot(question, value)
+    )
 
 
 class TrackFactory(factory.django.DjangoModelFactory):

@@ -10,7 +10,9 @@ Writes of the accounts app, one module per use case:
   waitlisted / rejected, withdrawn) and the registration policy;
 - `job_title`: a delegate's job title, from their B2B profile;
 - `language`: the language a person reads the portal and emails in;
-- `id_data`: erasing ID document data after the retention period.
+- `id_data`: erasing ID document data after the retention period;
+- `questions`: the organisers' custom registration questions, and the
+  delegates' answers (saved by `registrations` in its transaction).
 
 Each public function runs in one transaction, except the bulk and sweep
 ones, which say how they split their work. Every email is an outbox row
@@ -23,7 +25,7 @@ Callers import from here (`from accounts import services`); the modules
 share their private helpers among themselves only.
 """
 
-from accounts.errors import InvitationError, RegistrationError
+from accounts.errors import InvitationError, QuestionError, RegistrationError
 from accounts.models import JOB_INVITATIONS_SEND
 from accounts.services.email_addresses import email_address_release
 from accounts.services.id_data import (
@@ -60,6 +62,14 @@ from accounts.services.invitations import (
 )
 from accounts.services.job_title import registration_job_title_set
 from accounts.services.language import user_language_set
+from accounts.services.questions import (
+    answers_save,
+    question_create,
+    question_delete,
+    question_move,
+    question_set_active,
+    question_update,
+)
 from accounts.services.registrations import (
     DELEGATE_TRANSITIONS,
     ORGANISER_TRANSITIONS,
@@ -86,8 +96,10 @@ __all__ = [
     "SEND_BATCH",
     "ImportReport",
     "InvitationError",
+    "QuestionError",
     "RegistrationError",
     "RowError",
+    "answers_save",
     "email_address_release",
     "id_data_expired",
     "id_data_purge",
@@ -104,6 +116,11 @@ __all__ = [
     "invitation_send_job_start",
     "invitation_send_jobs_resume",
     "invitation_sweep",
+    "question_create",
+    "question_delete",
+    "question_move",
+    "question_set_active",
+    "question_update",
     "registration_bulk_transition",
     "registration_can_register",
     "registration_confirm_organisation",

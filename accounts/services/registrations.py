@@ -20,6 +20,7 @@ from accounts.errors import RegistrationError
 from accounts.models import Invitation, Registration
 from accounts.services.locking import _lock_conference
 from accounts.services.organisations import _organisation_from
+from accounts.services.questions import answers_save
 from conference.core import events
 from conference.core.models import Organisation
 from conference.core.services import audit_record, email_queue
@@ -160,6 +161,7 @@ def registration_create(
     family_name,
     family_name_first=None,
     new_organisation=None,
+    answers=None,
     **fields,
 ):
     """
@@ -167,7 +169,10 @@ def registration_create(
     register again after withdrawing. Status: waitlisted when the approved
     delegates fill the capacity, else approved when the conference approves
     automatically, else pending. Locks the conference row so two registrations
-    cannot take the last seat. Emails the delegate; audited.
+    cannot take the last seat. `answers` ({question id: value}) answer the
+    conference's custom questions, saved in the same transaction: a missing
+    required answer or a bad value refuses the registration as a whole.
+    Emails the delegate; audited.
     """
     with transaction.atomic():
         conference = _lock_conference(conference)
@@ -200,6 +205,7 @@ def registration_create(
         registration.privacy_accepted_at = timezone.now()
         registration.deletion_requested_at = None
         registration.save()
+        answers_save(registration=registration, answers=answers or {})
         _user_name_set(user, given_name, family_name, family_name_first)
         _notify(registration, user, previous)
     return registration
@@ -213,11 +219,14 @@ def registration_update(
     family_name,
     family_name_first=None,
     new_organisation=None,
+    answers=None,
     **fields,
 ):
     """
     Save a delegate's changed details (no status change, no email). Refused
-    once the organisers have locked registration details.
+    once the organisers have locked registration details. `answers` (as for
+    registration_create; None leaves the answers as they are) are checked
+    and saved in the same transaction.
     """
     with transaction.atomic():
         # The registration row alone: locking the joined conference too would
@@ -242,6 +251,11 @@ def registration_update(
         for name, value in fields.items():
             setattr(registration, name, value)
         registration.save()
+        if answers is not None:
+            changed += [
+                f"answer:{label}"
+                for label in answers_save(registration=registration, answers=answers)
+            ]
         user = registration.user
         _user_name_set(user, given_name, family_name, family_name_first)
         audit_record(

@@ -8,12 +8,23 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
 from conference.core.forms import BootstrapMixin
-from conference.core.models import ExportPreset, OrganisationKind
+from conference.core.models import ExportPreset, OrganisationKind, Role
 from conference.portal import exports
 
 
 class CommaSeparatedChoiceField(forms.MultipleChoiceField):
-    """Accepts `columns=a,b` as well as `columns=a&columns=b`, keeping the order given."""
+    """
+    Accepts `columns=a,b` as well as `columns=a&columns=b`, keeping the order
+    given. With a `registry` (exports.attendee_columns_for), a value is valid
+    when it is one of its columns, and the choices are read only to render.
+    """
+
+    registry = None
+
+    def valid_value(self, value):
+        if self.registry is not None:
+            return value in self.registry
+        return super().valid_value(value)
 
     def to_python(self, value):
         values = []
@@ -22,11 +33,19 @@ class CommaSeparatedChoiceField(forms.MultipleChoiceField):
         return list(dict.fromkeys(values))
 
 
-def chooser_choices(conference):
-    """The conference's countries and sessions to filter by (two queries)."""
+# The attendee exports are the organisers'.
+EXPORTER_ROLES = frozenset({Role.ORGANISER})
+
+
+def chooser_choices(conference, roles=EXPORTER_ROLES):
+    """
+    The conference's countries and sessions to filter by, and the columns
+    `roles` may export (a registry: `exports.attendee_columns_for`); three queries.
+    """
     return (
         exports.country_choices(conference=conference),
         exports.session_choices(conference=conference),
+        exports.attendee_columns_for(conference=conference, roles=roles),
     )
 
 
@@ -42,7 +61,7 @@ class ExportForm(BootstrapMixin, forms.Form):
 
     columns = CommaSeparatedChoiceField(
         label=_("Columns"),
-        choices=exports.attendee_columns.choices,
+        choices=(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -84,11 +103,16 @@ class ExportForm(BootstrapMixin, forms.Form):
         label=_("Rows"), choices=list(exports.LAYOUTS.items()), required=False
     )
 
-    def __init__(self, *args, conference, choices=None, **kwargs):
-        """`choices`: (countries, sessions) of `chooser_choices`, when a page has many forms."""
+    def __init__(self, *args, conference, choices=None, roles=EXPORTER_ROLES, **kwargs):
+        """
+        `choices`: what `chooser_choices` gives, when a page has many forms;
+        else it is read for `roles`, the roles of who exports.
+        """
         super().__init__(*args, **kwargs)
         self.conference = conference
-        countries, sessions = choices or chooser_choices(conference)
+        countries, sessions, self.registry = choices or chooser_choices(conference, roles)
+        self.fields["columns"].registry = self.registry
+        self.fields["columns"].choices = self.registry.choices
         self.fields["country"].choices = countries
         self.fields["session"].choices = [("", _("Any session")), *sessions]
 

@@ -54,7 +54,7 @@ FUZZED_PERSONAS = ("anonymous", "delegate", "checkin", "security", "organiser")
 
 # Every parameter a view reads from the query string or the form, and where.
 PARAMETERS = [
-    "page",  # Paginator.get_page: invitations, registrations (accounts/views.py),
+    "page",  # Paginator.get_page: invitations, registrations (accounts/views/),
     #          the B2B directory (b2b_meetings/views/), the outbox (conference/portal/views/)
     "q",  # Invitation-, Registration-, Directory-, OutboxFilterForm, CheckinSearchForm,
     #       AgendaFilters (sessions_app/selectors/)
@@ -81,8 +81,8 @@ PARAMETERS = [
     "layout",  # ExportForm
     "sheet",  # BadgeForm: badges.pdf
     "next",  # allauth's login, logout, sign-up; set_language; signup_cancel and
-    #          the organisers' list actions (_back, accounts/views.py)
-    "language",  # language_set (accounts/views.py)
+    #          the organisers' list actions (_back, accounts/views/)
+    "language",  # language_set (accounts/views/)
     "time_zone",  # time_zone_save (sessions_app/views/)
     "code",  # checkin_scan (conference/portal/views/checkin.py)
     "unavailable",  # AvailabilityForm (b2b_meetings/forms.py)

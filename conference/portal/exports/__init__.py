@@ -5,6 +5,8 @@ here (`exports.attendee_table(...)`, `exports.export_record(...)`).
 
 - `columns`: the column registry (other code registers columns into it)
   and the typed `Table` every export is;
+- `questions`: a column per custom registration question, for those who
+  may read its answers;
 - `params`: what an attendee export contains, its orderings and layouts;
 - `attendees`: the attendee list and the chooser's choices (reads);
 - `gatelist`: the gate list, with ID document data (reads);
@@ -38,7 +40,9 @@ from conference.portal.exports.columns import (
     Column,
     Table,
     attendee_columns,
+    attendee_columns_for,
     register_attendee_column,
+    register_attendee_column_source,
 )
 from conference.portal.exports.gatelist import gatelist_table
 from conference.portal.exports.meetings import (
@@ -56,6 +60,7 @@ from conference.portal.exports.presets import (
     preset_save,
     presets_create_suggested,
 )
+from conference.portal.exports.questions import question_columns
 from conference.portal.exports.writers import (
     CONTENT_TYPES,
     export_filename,
@@ -79,6 +84,7 @@ __all__ = [
     "PresetNameTaken",
     "Table",
     "attendee_columns",
+    "attendee_columns_for",
     "attendee_count",
     "attendee_table",
     "badge_registrations",
@@ -96,7 +102,9 @@ __all__ = [
     "preset_name_taken",
     "preset_save",
     "presets_create_suggested",
+    "question_columns",
     "register_attendee_column",
+    "register_attendee_column_source",
     "session_choices",
     "stream_csv",
     "write_pdf",

@@ -94,7 +94,7 @@ def _signups_filtered(*, conference, params):
     return signups
 
 
-def attendee_values(*, conference, params):
+def attendee_values(*, conference, params, registry=attendee_columns):
     """
     The rows of an attendee export as plain values, filtered and ordered,
     with the values of annotated columns. In the sign-ups layout there is one
@@ -117,7 +117,7 @@ def attendee_values(*, conference, params):
         fields = list(ROW_FIELDS)
         order = ordering(params.order)
     for key in params.columns:
-        column = attendee_columns[key]
+        column = registry[key]
         if column.annotate is not None:
             rows = rows.annotate(**{column.key: column.annotate(outer)})
             fields.append(column.key)
@@ -139,9 +139,11 @@ def attendee_rows(values, *, conference, layout, columns):
     """
     Row dicts from `attendee_values`, read from the database in chunks of
     CHUNK_SIZE through a server-side cursor; the loaders of `columns` fill
-    each chunk (one query per chunk each).
+    each chunk (one query per chunk each; a loader shared by several columns
+    runs once).
     """
-    loaders = [column.load(conference) for column in columns if column.load is not None]
+    shared = dict.fromkeys(column.load for column in columns if column.load is not None)
+    loaders = [load(conference) for load in shared]
     for chunk in _chunks(values.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
         if layout == "signups":
             size = len(_PREFIX)
@@ -157,11 +159,15 @@ def attendee_rows(values, *, conference, layout, columns):
         yield from chunk
 
 
-def attendee_table(*, conference, params):
-    """The attendee list for `params`; counts its rows (one query) before any is read."""
-    chosen = [attendee_columns[key] for key in params.columns]
+def attendee_table(*, conference, params, registry=attendee_columns):
+    """
+    The attendee list for `params`; counts its rows (one query) before any is
+    read. `registry`: the columns the exporter may choose from
+    (`attendee_columns_for`, as the chooser offered them).
+    """
+    chosen = [registry[key] for key in params.columns]
     columns = SIGNUP_COLUMNS + chosen if params.layout == "signups" else chosen
-    values = attendee_values(conference=conference, params=params)
+    values = attendee_values(conference=conference, params=params, registry=registry)
     count = values.order_by().count()
     labels = labels_for(conference)
 

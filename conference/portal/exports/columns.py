@@ -9,7 +9,13 @@ how to get it without a query per row: an expression annotated on the rows
 
 `attendee_columns` is the registry the attendee export, its chooser and the
 presets read; other code adds a column with `register_attendee_column`, and
-it is offered after the ones registered before it.
+it is offered after the ones registered before it. Columns that exist per
+conference (one per custom registration question) come from a *source*
+registered with `register_attendee_column_source`: called once per request
+with the conference and the roles of who exports, it returns the columns
+that person may read; `attendee_columns_for` is the registry plus them.
+Columns that share one loader (the same `load` object) are filled by one
+query per chunk between them.
 """
 
 import datetime
@@ -242,6 +248,55 @@ attendee_columns = ColumnRegistry(
     ]
 )
 register_attendee_column = attendee_columns.register
+
+# Callables (conference, roles) -> [Column]; see the module's docstring.
+_attendee_column_sources = []
+
+
+def register_attendee_column_source(source):
+    _attendee_column_sources.append(source)
+    return source
+
+
+class ConferenceColumns(ColumnRegistry):
+    """
+    The registered columns, then the sources' columns for one conference and
+    exporter. The sources are asked (a query each) only when a key is not a
+    registered column or the whole list is read, so an export of registered
+    columns alone costs no query more.
+    """
+
+    def __init__(self, base, *, conference, roles):
+        super().__init__(base)
+        self._source_args = {"conference": conference, "roles": roles}
+        self._loaded = False
+
+    def _load(self):
+        if not self._loaded:
+            self._loaded = True
+            for source in _attendee_column_sources:
+                for column in source(**self._source_args):
+                    self.register(column)
+
+    def __getitem__(self, key):
+        if key not in self._columns:
+            self._load()
+        return self._columns[key]
+
+    def __contains__(self, key):
+        if key not in self._columns:
+            self._load()
+        return key in self._columns
+
+    def __iter__(self):
+        self._load()
+        return super().__iter__()
+
+
+def attendee_columns_for(*, conference, roles):
+    """The columns `roles` may export at `conference` (see ConferenceColumns)."""
+    return ConferenceColumns(attendee_columns, conference=conference, roles=roles)
+
 
 DEFAULT_COLUMNS = ["name", "organisation", "kind", "country", "status"]
 

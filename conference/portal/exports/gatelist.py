@@ -2,19 +2,24 @@
 The security gate list: approved delegates with nationality and ID document
 fields, for the embassy's gate. The ID columns exist only here, and are left
 out once the conference's retention period has passed or the data was erased.
+The answers to the custom registration questions security officers may read
+follow them, one column each.
 """
 
 from accounts.models import Registration
-from conference.portal.exports.attendees import CHUNK_SIZE, ROW_FIELDS
+from conference.core.models import Role
+from conference.portal.exports.attendees import ROW_FIELDS, attendee_rows
 from conference.portal.exports.columns import GATELIST_COLUMNS, labels_for, make_table
 from conference.portal.exports.params import registration_filter
+from conference.portal.exports.questions import question_columns
 
 
 def gatelist_table(*, conference, params, hide_id_data):
     """
     Approved delegates with nationality and ID document fields, by family
-    name. `hide_id_data` (the retention period has passed) blanks the ID
-    columns for everyone; a registration whose data was erased has none anyway.
+    name, then the answers security officers may read. `hide_id_data` (the
+    retention period has passed) blanks the ID columns for everyone; a
+    registration whose data was erased has none anyway.
     """
     values = (
         Registration.objects.filter(
@@ -25,9 +30,12 @@ def gatelist_table(*, conference, params, hide_id_data):
     )
     count = values.count()
     labels = labels_for(conference, hide_id_data=hide_id_data)
+    answers = question_columns(conference=conference, roles={Role.SECURITY})
+    columns = GATELIST_COLUMNS + answers
 
     def rows():
-        for row in values.iterator(chunk_size=CHUNK_SIZE):
-            yield [column.get(row, labels) for column in GATELIST_COLUMNS]
+        source = attendee_rows(values, conference=conference, layout="people", columns=answers)
+        for row in source:
+            yield [column.get(row, labels) for column in columns]
 
-    return make_table(GATELIST_COLUMNS, rows(), count, conference)
+    return make_table(columns, rows(), count, conference)

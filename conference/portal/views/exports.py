@@ -33,11 +33,22 @@ def _query_string(params):
     return urlencode(params.as_query(), doseq=True)
 
 
-def _params_from(data, conference, choices=None):
-    """ExportParams from a preset's stored params, dropping what no longer validates."""
+def _params_from(data, conference, roles, choices=None):
+    """
+    ExportParams from a preset's stored params, dropping what no longer
+    validates: a column no longer offered (a deleted question, or one `roles`
+    may not read) is left out, the other columns stay.
+    """
+    choices = choices or chooser_choices(conference, roles)
     query = QueryDict(mutable=True)
     for key, value in data.items():
-        query.setlist(key, [str(v) for v in value] if isinstance(value, list) else [str(value)])
+        values = value if isinstance(value, list) else [value]
+        if key == "columns":
+            offered = choices[2]
+            values = [
+                part for item in values for part in str(item).split(",") if part.strip() in offered
+            ]
+        query.setlist(key, [str(v) for v in values])
     form = ExportForm(query, conference=conference, choices=choices)
     if not form.is_valid():
         for name in form.errors:
@@ -55,7 +66,7 @@ def _params_from(data, conference, choices=None):
 @conference_view(Role.ORGANISER)
 def exports_page(request, access):
     conference = access.conference
-    choices = chooser_choices(conference)
+    choices = chooser_choices(conference, access.roles)
     if request.GET:
         form = ExportForm(request.GET, conference=conference, choices=choices)
         params = form.params() if form.is_valid() else DEFAULT_PAGE_PARAMS
@@ -63,7 +74,7 @@ def exports_page(request, access):
         form = ExportForm(initial=vars(DEFAULT_PAGE_PARAMS), conference=conference, choices=choices)
         params = DEFAULT_PAGE_PARAMS
     presets = [
-        (preset, _query_string(_params_from(preset.params, conference, choices)))
+        (preset, _query_string(_params_from(preset.params, conference, access.roles, choices)))
         for preset in exports.preset_list(conference=conference)
     ]
     context = {
@@ -83,7 +94,7 @@ def exports_page(request, access):
 @conference_view(Role.ORGANISER)
 def exports_count(request, access):
     """The number of rows the chosen filters give (htmx, as the organiser changes them)."""
-    form = ExportForm(request.GET, conference=access.conference)
+    form = ExportForm(request.GET, conference=access.conference, roles=access.roles)
     if not form.is_valid():
         return bad_request(form)
     params = form.params()
@@ -104,11 +115,11 @@ def exports_count(request, access):
 def attendees_export(request, access, fmt):
     """The attendee list as CSV (streamed), XLSX or PDF, for the query string's choices."""
     conference = access.conference
-    form = ExportForm(request.GET, conference=conference)
+    form = ExportForm(request.GET, conference=conference, roles=access.roles)
     if not form.is_valid():
         return bad_request(form)
     params = form.params()
-    table = exports.attendee_table(conference=conference, params=params)
+    table = exports.attendee_table(conference=conference, params=params, registry=form.registry)
     exports.export_record(
         conference=conference,
         actor=request.user,
@@ -154,7 +165,7 @@ def attendees_export(request, access, fmt):
 def badges_export(request, access):
     """Badges for the query string's filters (approved delegates unless a status is given)."""
     conference = access.conference
-    form = BadgeForm(request.GET, conference=conference)
+    form = BadgeForm(request.GET, conference=conference, roles=access.roles)
     if not form.is_valid():
         return bad_request(form)
     params = form.params()
@@ -205,7 +216,7 @@ def preset_edit(request, access, preset_id=None):
     if preset_id is not None:
         preset = exports.preset_get(conference=conference, preset_id=preset_id)
     if request.method == "POST":
-        form = PresetForm(request.POST, conference=conference, preset=preset)
+        form = PresetForm(request.POST, conference=conference, preset=preset, roles=access.roles)
         if form.is_valid():
             with shown_to_user(request) as outcome:
                 preset = exports.preset_save(
@@ -221,14 +232,14 @@ def preset_edit(request, access, preset_id=None):
                 return redirect("conference:exports", conference.slug)
     else:
         if preset is not None:
-            params = _params_from(preset.params, conference)
+            params = _params_from(preset.params, conference, access.roles)
             initial = {**vars(params), "name": preset.name, "audience": preset.audience}
         else:
-            chooser = ExportForm(request.GET, conference=conference)
+            chooser = ExportForm(request.GET, conference=conference, roles=access.roles)
             valid = request.GET and chooser.is_valid()
             params = chooser.params() if valid else DEFAULT_PAGE_PARAMS
             initial = vars(params)
-        form = PresetForm(initial=initial, conference=conference, preset=preset)
+        form = PresetForm(initial=initial, conference=conference, preset=preset, roles=access.roles)
     context = {"conference": conference, "form": form, "preset": preset}
     return render(request, "conference/exports_preset.html", context)
 

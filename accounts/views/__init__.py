@@ -13,8 +13,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -188,6 +188,7 @@ def register(request, access):
             instance=registration,
             conference=conference,
             user=request.user,
+            questions=selectors.questions_asked(conference=conference),
         )
         if request.method == "POST" and form.is_valid():
             with shown_to_user(request):
@@ -504,6 +505,9 @@ def registration_detail(request, access, registration_id):
         "history": selectors.registration_history(registration=registration),
         "emails": selectors.registration_emails(registration=registration),
         "has_id_document": bool(registration.id_document_number),
+        "answers": selectors.registration_answers(
+            registration=registration, roles=access.roles, language=get_language()
+        ),
     }
     return render(request, "accounts/manage_registration.html", context)
 
