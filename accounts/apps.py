@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = _("Accounts and registrations")
+
+    def ready(self):
+        # Plug into the extension points of the core (registers on import).
+        from accounts import email_kinds  # noqa: F401

@@ -9,4 +9,4 @@ class SessionsAppConfig(AppConfig):
 
     def ready(self):
         # Plug into the extension points of the layers below (receivers connect on import).
-        from sessions_app import personal_data  # noqa: F401
+        from sessions_app import email_kinds, personal_data  # noqa: F401

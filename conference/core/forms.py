@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from conference.core.email_templates import wording_problems
 from conference.core.models import OutgoingEmail
 
 # PostgreSQL's bigint, the type of every id: a larger number names no row.
@@ -58,3 +59,43 @@ class OutboxFilterForm(BootstrapMixin, forms.Form):
         choices=[("", _("All statuses")), *OutgoingEmail.Status.choices],
         required=False,
     )
+
+
+class EmailTemplateForm(BootstrapMixin, forms.Form):
+    """
+    An organiser's wording of one kind of email: checked as at save
+    (`email_templates.wording_problems`), so the form names the allowed
+    placeholders next to the field at fault. `sample` picks whom the
+    preview and the test are filled in for.
+    """
+
+    subject = forms.CharField(label=_("Subject"), max_length=300, strip=False)
+    body = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 16}), max_length=10000, strip=False
+    )
+    sample = forms.TypedChoiceField(
+        label=_("Sample recipient"), coerce=int, required=False, empty_value=0
+    )
+
+    def __init__(self, *args, kind, samples, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if samples:
+            self.fields["sample"].choices = [
+                (index, sample.label) for index, sample in enumerate(samples)
+            ]
+        else:
+            # Nobody to fill it in for yet: nothing to choose.
+            del self.fields["sample"]
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"].strip()
+        if problems := wording_problems(self.kind, subject, subject=True):
+            raise forms.ValidationError(problems)
+        return subject
+
+    def clean_body(self):
+        body = self.cleaned_data["body"].strip()
+        if problems := wording_problems(self.kind, body):
+            raise forms.ValidationError(problems)
+        return body

@@ -483,3 +483,81 @@ class ExportPreset(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class EmailTemplate(models.Model):
+    """
+    An organiser's wording of one kind of email (`conference.core.email_templates`)
+    for one conference and language: a subject and a text body with `{name}`
+    placeholders, never template code. Without a row the repository's
+    templates are used; removing the row is "reset to default".
+    """
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="email_templates"
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "language"]
+        verbose_name = _("email template")
+        verbose_name_plural = _("email templates")
+        constraints = [
+            # One current wording per email kind and language; outgoing mail
+            # reads it by exactly these three (email_templates.override_get).
+            models.UniqueConstraint(
+                fields=["conference", "kind", "language"], name="email_template_unique_kind_lang"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} ({self.language}) @ {self.conference}"
+
+
+class EmailTemplateVersion(models.Model):
+    """
+    Every saved wording of an email template, newest last; kept after a
+    reset, so an earlier version can be restored (a restore saves it again).
+    """
+
+    conference = models.ForeignKey(
+        Conference, on_delete=models.CASCADE, related_name="email_template_versions"
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("email template version")
+        verbose_name_plural = _("email template versions")
+        indexes = [
+            # The editor's history: one kind and language, newest first.
+            models.Index(
+                fields=["conference", "kind", "language", "-created_at"],
+                name="email_template_version_list",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} ({self.language}) {self.created_at:%Y-%m-%d %H:%M}"

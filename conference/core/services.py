@@ -20,6 +20,9 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
+from conference.core.email_templates.registry import kind_get
+from conference.core.email_templates.rendering import wording_render
+from conference.core.email_templates.selectors import override_get
 from conference.core.models import AuditLog, Heartbeat, OutgoingEmail
 from conference.core.timezones import recipient_time_zone
 
@@ -45,12 +48,15 @@ def email_queue(
     user=None,
     ics="",
     language=None,
+    wording=None,
 ):
     """
     Write one outbox row (unless one with `dedup_key` exists) and enqueue its
     delivery when the surrounding transaction commits. Renders
     `emails/<template>_subject.txt`, `.txt` and `.html` in the recipient's
-    language. Returns the row.
+    language, or the organisers' wording of `kind` in that language when
+    they have one (`conference.core.email_templates`), or `wording` when
+    given (a test send). Returns the row.
     """
     existing = OutgoingEmail.objects.filter(dedup_key=dedup_key).first()
     if existing is not None:
@@ -66,6 +72,7 @@ def email_queue(
         user=user,
         ics=ics,
         language=language,
+        wording=wording,
     )
     email, created = OutgoingEmail.objects.get_or_create(
         dedup_key=dedup_key,
@@ -92,14 +99,35 @@ def email_queue(
 
 
 def _email_row(
-    *, recipient, template, context, kind, dedup_key, conference, user, ics="", language=None
+    *,
+    recipient,
+    template,
+    context,
+    kind,
+    dedup_key,
+    conference,
+    user,
+    ics="",
+    language=None,
+    wording=None,
+    wordings=None,
 ):
     """
     An unsaved outbox row, rendered in the recipient's language, with times in
     the conference's zone; `recipient_time_zone` is the recipient's own zone
-    when it differs, so a template can give their time as well.
+    when it differs, so a template can give their time as well. The
+    organisers' wording of `kind` in that language replaces the templates
+    (read once per kind and language into `wordings`, when given, for a
+    bulk send); `wording` forces one.
     """
     language = language or getattr(user, "language", None) or settings.LANGUAGE_CODE
+    if wording is None:
+        wordings = {} if wordings is None else wordings
+        if (kind, language) not in wordings:
+            wordings[kind, language] = override_get(
+                conference=conference, kind=kind, language=language
+            )
+        wording = wordings[kind, language]
     context = {
         "conference": conference,
         "user": user,
@@ -109,9 +137,12 @@ def _email_row(
     }
     zone = conference.tz if conference else timezone.get_current_timezone()
     with translation.override(language), timezone.override(zone):
-        subject = " ".join(_render_plain(f"emails/{template}_subject.txt", context).split())
-        body_text = render_to_string(f"emails/{template}.txt", context)
-        body_html = render_to_string(f"emails/{template}.html", context)
+        if wording is not None:
+            subject, body_text, body_html = _wording_render(wording, context)
+        else:
+            subject = " ".join(_render_plain(f"emails/{template}_subject.txt", context).split())
+            body_text = render_to_string(f"emails/{template}.txt", context)
+            body_html = render_to_string(f"emails/{template}.html", context)
     return OutgoingEmail(
         conference=conference,
         user=user,
@@ -124,6 +155,29 @@ def _email_row(
         kind=kind,
         dedup_key=dedup_key,
     )
+
+
+def email_render(*, standard=False, **kwargs):
+    """
+    The email `email_queue` would write for these arguments, unsaved: a
+    preview. Arguments as `email_queue`'s, with `wording` to preview a
+    draft; `standard` shows the repository's templates whatever the
+    organisers' wording.
+    """
+    kwargs = {"user": None, "conference": None, "dedup_key": "", **kwargs}
+    if standard:
+        language = kwargs.get("language") or settings.LANGUAGE_CODE
+        kwargs["wordings"] = {(kwargs["kind"], language): None}
+    return _email_row(**kwargs)
+
+
+def _wording_render(wording, context):
+    """Subject, text and HTML of an organisers' wording, in the layout of the defaults."""
+    subject, body_text, html = wording_render(kind_get(wording.kind), wording, context)
+    body_html = render_to_string(
+        "emails/custom.html", {**context, "subject": subject, "body_html": html}
+    )
+    return subject, body_text, body_html
 
 
 # Rows per delivery task of a bulk send: one SMTP session each, and enough
@@ -151,8 +205,9 @@ def email_queue_many(*, messages, conference=None):
     """
     keys = [message["dedup_key"] for message in messages]
     found = dict(OutgoingEmail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
+    wordings = {}
     rows = [
-        _email_row(conference=conference, **{"user": None, **message})
+        _email_row(conference=conference, wordings=wordings, **{"user": None, **message})
         for message in messages
         if message["dedup_key"] not in found
     ]

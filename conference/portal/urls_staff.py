@@ -1,11 +1,11 @@
 """
-URLs of the exports, the gate list, badges and check-in, under
+URLs of the email wordings, the exports, the gate list, badges and check-in, under
 /events/<slug>/ in the "conference" namespace (included by conference.urls).
 """
 
 from django.urls import path
 
-from conference.portal.views import checkin, delegate, exports, gatelist
+from conference.portal.views import checkin, delegate, emails, exports, gatelist
 
 urlpatterns = [
     # Organisers: the exports page, its downloads and presets.
@@ -49,6 +49,39 @@ urlpatterns = [
         "manage/exports/presets/<int:preset_id>/delete/",
         exports.preset_delete,
         name="preset_delete",
+    ),
+    # Organisers: the wording of each kind of email, per language.
+    path("manage/emails/", emails.email_templates_page, name="email_templates"),
+    # (Before the kind's pages: "preview" is no kind.)
+    path(
+        "manage/emails/preview/<str:key>/",
+        emails.email_template_preview_body,
+        name="email_template_preview_body",
+    ),
+    path(
+        "manage/emails/<str:kind>/<str:language>/",
+        emails.email_template_edit,
+        name="email_template",
+    ),
+    path(
+        "manage/emails/<str:kind>/<str:language>/preview/",
+        emails.email_template_preview,
+        name="email_template_preview",
+    ),
+    path(
+        "manage/emails/<str:kind>/<str:language>/test/",
+        emails.email_template_test,
+        name="email_template_test",
+    ),
+    path(
+        "manage/emails/<str:kind>/<str:language>/reset/",
+        emails.email_template_reset,
+        name="email_template_reset",
+    ),
+    path(
+        "manage/emails/<str:kind>/<str:language>/versions/<int:version_id>/restore/",
+        emails.email_template_restore,
+        name="email_template_restore",
     ),
     # Security officers only: the gate list.
     path("manage/exports/gatelist/", gatelist.gatelist_page, name="gatelist"),

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.models import Registration, User
+from accounts.models import Registration, RegistrationAnswer, RegistrationQuestion, User
 from b2b_meetings.models import Meeting, MeetingMessage, MeetingRequest
 from conference.api.models import ApiToken
 from conference.core.models import Conference
@@ -17,6 +17,8 @@ def counts():
         "registrations": Registration.objects.count(),
         "requests": MeetingRequest.objects.count(),
         "meetings": Meeting.objects.count(),
+        "questions": RegistrationQuestion.objects.count(),
+        "answers": RegistrationAnswer.objects.count(),
     }
 
 
@@ -50,3 +52,14 @@ def test_the_demo_shows_joined_requests_proposed_times_and_a_thread():
     assert (first.linked_id, second.linked_id) == (second.pk, first.pk)
     assert MeetingRequest.objects.filter(proposed_slots__isnull=False).distinct().count() == 1
     assert MeetingMessage.objects.filter(request__status="accepted").count() == 2
+
+
+def test_the_demo_asks_a_required_visa_question_every_demo_delegate_answered():
+    call_command("seed_demo", verbosity=0)
+
+    question = RegistrationQuestion.objects.get(conference__slug="bcmec")
+    assert (question.kind, question.required, question.is_active) == ("yes_no", True, True)
+    assert question.label_en == "Do you need a visa support letter?"
+    assert question.label_ja == "ビザサポートレターが必要ですか？"
+    assert question.answers.count() == Registration.objects.filter(conference__slug="bcmec").count()
+    assert {answer.answer_ja for answer in question.answers.all()} == {"はい", "いいえ"}

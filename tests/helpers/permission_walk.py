@@ -62,7 +62,9 @@ from tests.factories import (
     MeetingRequestFactory,
     OutgoingEmailFactory,
     RegistrationFactory,
+    RegistrationQuestionFactory,
     SessionFactory,
+    answer_create,
 )
 
 PERSONAS = ("anonymous", "delegate", "other", "checkin", "security", "organiser")
@@ -104,6 +106,9 @@ def organiser_post(ok=302, **kwargs):
     """A POST only organisers may make; `ok` is what an organiser gets with no data."""
     return post(E(302, 403, 403, 403, 403, ok), **kwargs)
 
+
+# The email wording pages' arguments: a kind every conference has, in Japanese.
+EMAIL_KIND = {"kind": "invitation", "language": "ja"}
 
 EXPECTATIONS = {
     # --- Project pages -----------------------------------------------------------------
@@ -157,6 +162,24 @@ EXPECTATIONS = {
     "conference:outbox_email": Row(ORGANISER_ONLY, kwargs=lambda w: {"email_id": w.email.pk}),
     "conference:outbox_body": Row(ORGANISER_ONLY, kwargs=lambda w: {"email_id": w.email.pk}),
     "conference:outbox_resend": organiser_post(kwargs=lambda w: {"email_id": w.email.pk}),
+    # --- Email wording (conference/portal/views/emails.py) ------------------------------------
+    "conference:email_templates": Row(ORGANISER_ONLY),
+    "conference:email_template": Row(ORGANISER_ONLY, kwargs=lambda w: EMAIL_KIND),
+    "conference:email_template_preview": organiser_post(
+        ok=200, kwargs=lambda w: EMAIL_KIND, note="nothing written: the standard email"
+    ),
+    "conference:email_template_preview_body": Row(
+        E(302, 403, 403, 403, 403, 404),
+        kwargs=lambda w: {"key": "0" * 32},
+        note="404: no preview was rendered",
+    ),
+    "conference:email_template_test": organiser_post(
+        ok=200, kwargs=lambda w: EMAIL_KIND, note="no wording: the editor with its errors"
+    ),
+    "conference:email_template_reset": organiser_post(kwargs=lambda w: EMAIL_KIND),
+    "conference:email_template_restore": organiser_post(
+        ok=404, kwargs=lambda w: {**EMAIL_KIND, "version_id": 1}, note="no version in the world"
+    ),
     # --- Exports, gate list, badges, check-in (conference/portal/urls_staff.py) -----------------
     "conference:exports": Row(ORGANISER_ONLY),
     "conference:exports_count": Row(ORGANISER_ONLY),
@@ -217,6 +240,15 @@ EXPECTATIONS = {
     ),
     "accounts:registration_confirm_organisation": organiser_post(
         kwargs=lambda w: {"registration_id": w.registration.pk}
+    ),
+    # --- Registration questions (organisers) ------------------------------------------------
+    "accounts:questions": Row(ORGANISER_ONLY),
+    "accounts:question_edit": Row(ORGANISER_ONLY, kwargs=lambda w: {"question_id": w.question.pk}),
+    "accounts:question_move": organiser_post(kwargs=lambda w: {"question_id": w.question.pk}),
+    "accounts:question_active": organiser_post(kwargs=lambda w: {"question_id": w.question.pk}),
+    "accounts:question_delete": organiser_post(
+        kwargs=lambda w: {"question_id": w.question.pk},
+        note="refused with a message: the delegate answered it",
     ),
     # --- Agenda (sessions_app) ----------------------------------------------------------------
     "sessions_app:agenda": Row(PUBLIC),
@@ -553,6 +585,9 @@ class World:
                 meeting=self.meeting, registration=registration, slot=self.meeting.slot
             )
         self.preset = ExportPreset.objects.create(conference=conference, name="Catering")
+        # A custom registration question the delegate answered.
+        self.question = RegistrationQuestionFactory(conference=conference)
+        answer_create(self.registration, self.question, "Walk answer")
         self.schedule_run = Job.objects.create(
             conference=conference, kind="b2b.schedule", status=Job.Status.DONE
         )

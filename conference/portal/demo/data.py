@@ -1184,3 +1184,19 @@ LARGE_B2B_BLOCKS = [
     (1, "09:00", "13:00", "B2B meetings – extended programme (morning)"),
     (1, "15:00", "19:00", "B2B meetings – extended programme (evening)"),
 ]
+
+# The organisers' Japanese wording of the invitation email (seed_email_templates):
+# `{name}` style placeholders of conference.core.email_templates, never template code.
+INVITATION_JA = {
+    "subject": "【ご招待】{conference}",
+    "body": (
+        "{name} 様\n\n"
+        "このたび、{host}主催「{conference}」（{conference_dates}、{venue}）に"
+        "ご招待申し上げます。\n\n"
+        "本会議は招待制です。下記の個人用リンクからアカウントを作成し、ご登録ください。\n"
+        "{invitation_link}\n\n"
+        "リンクの有効期限：{link_valid_until}\n\n"
+        "このリンクはご本人専用です。転送はご遠慮ください。\n"
+        "皆様のご参加を心よりお待ち申し上げております。"
+    ),
+}

@@ -20,7 +20,14 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Invitation, Registration, User
+from accounts.models import (
+    Invitation,
+    Registration,
+    RegistrationAnswer,
+    RegistrationQuestion,
+    User,
+)
+from accounts.questions import answer_snapshot
 from b2b_meetings.models import (
     DelegateProfile,
     Meeting,
@@ -33,7 +40,16 @@ from b2b_meetings.models import (
     Unavailability,
 )
 from b2b_meetings.services import BookingError, meeting_create
-from conference.core.models import Conference, ConferenceRole, Organisation, Role, Room
+from conference.core import email_templates
+from conference.core.email_templates.services import email_template_save
+from conference.core.models import (
+    Conference,
+    ConferenceRole,
+    EmailTemplate,
+    Organisation,
+    Role,
+    Room,
+)
 from conference.portal.demo import data
 from sessions_app.models import (
     ScheduleRelease,
@@ -46,6 +62,15 @@ from sessions_app.models import (
 from sessions_app.services import schedule_publish
 
 BATCH_SIZE = 500
+
+VISA_QUESTION = {
+    "kind": RegistrationQuestion.Kind.YES_NO,
+    "label_en": "Do you need a visa support letter?",
+    "label_ja": "ビザサポートレターが必要ですか？",
+    "help_en": "The embassy sends it to you by email.",
+    "help_ja": "大使館からメールでお送りします。",
+    "required": True,
+}
 
 
 def local_time(conference, day, hhmm):
@@ -75,6 +100,10 @@ class DemoSeed:
             orgs = self.seed_organisations()
         with transaction.atomic():
             organiser, regs = self.seed_people(conference, orgs)
+        with transaction.atomic():
+            self.seed_questions(conference, regs)
+        with transaction.atomic():
+            self.seed_email_templates(conference, organiser)
         with transaction.atomic():
             self.seed_matchmaking(conference, orgs, regs)
         with transaction.atomic():
@@ -262,6 +291,44 @@ class DemoSeed:
             new += 1
         self.line("invitations", len(data.INVITATIONS), new)
         return organiser, regs
+
+    def seed_questions(self, conference, regs):
+        """The custom registration question, and the demo delegates' answers (every third: yes)."""
+        question, created = RegistrationQuestion.objects.get_or_create(
+            conference=conference,
+            label_en=VISA_QUESTION["label_en"],
+            defaults=VISA_QUESTION,
+        )
+        self.line("registration questions", 1, int(created))
+        new = 0
+        for number, login in enumerate(regs, start=1):
+            _, created = RegistrationAnswer.objects.get_or_create(
+                registration=regs[login],
+                question=question,
+                defaults=answer_snapshot(question, number % 3 == 0),
+            )
+            new += created
+        self.line("answers", len(regs), new)
+
+    def seed_email_templates(self, conference, organiser):
+        """
+        The organisers' Japanese wording of the invitation (embassy protocol
+        wording), saved once: a re-run keeps whatever the organisers made of it.
+        """
+        kind = email_templates.kind_get("invitation")
+        created = not EmailTemplate.objects.filter(
+            conference=conference, kind=kind.key, language="ja"
+        ).exists()
+        if created:
+            email_template_save(
+                conference=conference,
+                kind=kind,
+                language="ja",
+                subject=data.INVITATION_JA["subject"],
+                body=data.INVITATION_JA["body"],
+                actor=organiser,
+            )
+        self.line("email wordings", 1, int(created))
 
     def seed_matchmaking(self, conference, orgs, regs):
         """
