@@ -154,7 +154,19 @@ def session_detail(request, access, session_id):
 # Feeds ---------------------------------------------------------------------------------
 
 
-def _public_feed(request, access, *, part, content_type, build):
+def _public_feed(request, access, *, part, content_type, build, any_origin=False):
+    """
+    A feed of the published agenda, cached per (release, language, part) and
+    conditional on the release. `any_origin`: public data without
+    credentials, readable by web apps of other origins (schedule viewers).
+    """
+    response = _feed_response(request, access, part=part, content_type=content_type, build=build)
+    if any_origin:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _feed_response(request, access, *, part, content_type, build):
     conference = access.conference
     release = selectors.release_head(conference=conference)
     language = get_language()
@@ -194,44 +206,39 @@ def agenda_ics(request, access):
 @require_GET
 @conference_view(ANYONE)
 def agenda_json(request, access):
-    response = _public_feed(
+    return _public_feed(
         request,
         access,
         part="json",
         content_type="application/json; charset=utf-8",
         build=feeds.agenda_json,
+        any_origin=True,
     )
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 @require_GET
 @conference_view(ANYONE)
 def schedule_xml(request, access):
     """The agenda in frab's schedule.xml, for conference apps and recording teams."""
-    response = _public_feed(
+    return _public_feed(
         request,
         access,
         part="frab-xml",
         content_type="application/xml; charset=utf-8",
         build=frab.schedule_xml,
+        any_origin=True,
     )
-    # Public data without credentials, like agenda.json: web-based schedule
-    # viewers read it from other origins.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 @require_GET
 @conference_view(ANYONE)
 def schedule_json(request, access):
     """The agenda in frab's schedule.json (c3voc's JSON schema)."""
-    response = _public_feed(
+    return _public_feed(
         request,
         access,
         part="frab-json",
         content_type="application/json; charset=utf-8",
         build=frab.schedule_json,
+        any_origin=True,
     )
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
