@@ -48,6 +48,11 @@ app.conf.beat_schedule = {
     "id-data-purge": {"task": "accounts.tasks.id_data_purge_sweep", "schedule": 60.0},
     # Due webhook retries, and messages whose worker died or whose task was lost.
     "webhook-sweep": {"task": "conference.api.tasks.webhook_sweep", "schedule": 60.0},
+    # Scheduled broadcasts that are due, and runs whose worker died.
+    "broadcasts-sweep": {
+        "task": "conference.portal.broadcasts.tasks.broadcasts_sweep",
+        "schedule": 60.0,
+    },
 }
 app.autodiscover_tasks()
 # Packages inside apps are not searched by default: the B2B scheduler's tasks.

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "b2b_meetings",
     "conference.portal.apps.PortalConfig",
+    "conference.portal.broadcasts.apps.BroadcastsConfig",
     "ninja",
     "conference.api.apps.ApiConfig",
 ]

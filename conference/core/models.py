@@ -295,9 +295,14 @@ class OutgoingEmail(CounterFieldsMixin, models.Model):
     # What makes this message unique, e.g. "reminder:session:12:reg:34:1440".
     # A retry or a second sweep that would create the same message finds it.
     dedup_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
+    # The bulk send this row belongs to, e.g. "broadcast:7", for its statistics.
+    batch = models.CharField(_("batch"), max_length=40, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
+    # The mail server's reply code to the last attempt, when it gave one: a
+    # 5xx refusal of the recipient is a bounce known at sending time.
+    smtp_code = models.PositiveSmallIntegerField(_("SMTP reply code"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     last_error = models.TextField(_("last error"), blank=True)
@@ -321,6 +326,12 @@ class OutgoingEmail(CounterFieldsMixin, models.Model):
             ),
             # The staff outbox page: one conference's mail by status.
             models.Index(fields=["conference", "status"], name="outbox_conference_status"),
+            # A broadcast's statistics: its rows by status.
+            models.Index(
+                fields=["batch", "status"],
+                name="outbox_batch_status",
+                condition=~models.Q(batch=""),
+            ),
         ]
 
     def __str__(self):

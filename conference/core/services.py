@@ -11,6 +11,7 @@ import smtplib
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -194,14 +195,15 @@ def _render_plain(name, context):
     return get_template(name).template.render(Context(context, autoescape=False))
 
 
-def email_queue_many(*, messages, conference=None):
+def email_queue_many(*, messages, conference=None, batch=""):
     """
     `email_queue` for a bulk send (e.g. 2,000 invitations): one insert for
     all rows and one delivery task per DELIVERY_CHUNK rows, enqueued when
     the surrounding transaction commits. `messages` are dicts of
     email_queue's arguments (recipient, template, context, kind, dedup_key,
     and optionally user, ics, language). Same guarantees: a message whose
-    dedup key exists is left alone. Returns {dedup_key: row id}.
+    dedup key exists is left alone. `batch` names the bulk send on every row
+    (its statistics count them). Returns {dedup_key: row id}.
     """
     keys = [message["dedup_key"] for message in messages]
     found = dict(OutgoingEmail.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk"))
@@ -211,6 +213,8 @@ def email_queue_many(*, messages, conference=None):
         for message in messages
         if message["dedup_key"] not in found
     ]
+    for row in rows:
+        row.batch = batch
     # A concurrent writer of the same key wins; its row is delivered either way.
     OutgoingEmail.objects.bulk_create(rows, ignore_conflicts=True)
     new = dict(
@@ -226,12 +230,20 @@ def email_queue_many(*, messages, conference=None):
     return {**found, **new}
 
 
+def _smtp_code(exc):
+    """The mail server's reply code in `exc`, if it gave one (the recipient's, when refused)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return max(codes) if codes else None
+    return getattr(exc, "smtp_code", None)
+
+
 def _is_permanent(exc):
     """A 5xx answer will not change on retry; anything else may."""
-    code = getattr(exc, "smtp_code", None)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [c for c, _msg in exc.recipients.values()]
         return bool(codes) and all(500 <= c < 600 for c in codes)
+    code = _smtp_code(exc)
     return code is not None and 500 <= code < 600
 
 
@@ -276,6 +288,11 @@ def _claim_many(email_ids, now):
     return emails
 
 
+def _message_id(email):
+    domain = parseaddr(email.from_email)[1].rpartition("@")[2] or "localhost"
+    return f"<outbox-{email.pk}@{domain}>"
+
+
 def _message(email, connection=None):
     message = EmailMultiAlternatives(
         connection=connection,
@@ -283,7 +300,13 @@ def _message(email, connection=None):
         body=email.body_text,
         from_email=email.from_email,
         to=[email.recipient],
-        headers={"X-Portal-Message": email.dedup_key[:200]},
+        headers={
+            "X-Portal-Message": email.dedup_key[:200],
+            # The same on every attempt: a copy sent again after a worker
+            # died between the server's "250" and the outbox write is the
+            # same message to a mail store that collapses duplicates.
+            "Message-ID": _message_id(email),
+        },
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -317,6 +340,7 @@ def _send_claimed(email, connection=None):
         _message(email, connection).send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
         email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        email.smtp_code = _smtp_code(exc)
         if _is_permanent(exc) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
             email.status = OutgoingEmail.Status.FAILED
         else:
@@ -328,11 +352,13 @@ def _send_claimed(email, connection=None):
         email.status = OutgoingEmail.Status.SENT
         email.sent_at = timezone.now()
         email.last_error = ""
+        email.smtp_code = None
     email.save(
         update_fields=[
             "status",
             "sent_at",
             "last_error",
+            "smtp_code",
             "next_attempt_at",
             "updated_at",
         ]

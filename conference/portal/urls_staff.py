@@ -5,9 +5,12 @@ URLs of the email wordings, the exports, the gate list, badges and check-in, und
 
 from django.urls import path
 
+from conference.portal.broadcasts import urls as broadcast_urls
 from conference.portal.views import checkin, delegate, emails, exports, gatelist
 
 urlpatterns = [
+    # Organisers: broadcasts to a chosen audience (conference/portal/broadcasts/).
+    *broadcast_urls.urlpatterns,
     # Organisers: the exports page, its downloads and presets.
     path("manage/exports/", exports.exports_page, name="exports"),
     path("manage/exports/count/", exports.exports_count, name="exports_count"),

@@ -54,6 +54,7 @@ from conference.api.models import WebhookAttempt, WebhookEndpoint, WebhookMessag
 from conference.api.scopes import Scope
 from conference.api.tokens import token_create
 from conference.core.models import ExportPreset, Job, Role
+from conference.portal.broadcasts.models import Broadcast
 from sessions_app.services import schedule_publish, session_signup
 from tests.factories import (
     HeartbeatFactory,
@@ -179,6 +180,32 @@ EXPECTATIONS = {
     "conference:email_template_reset": organiser_post(kwargs=lambda w: EMAIL_KIND),
     "conference:email_template_restore": organiser_post(
         ok=404, kwargs=lambda w: {**EMAIL_KIND, "version_id": 1}, note="no version in the world"
+    ),
+    # --- Broadcasts (conference/portal/broadcasts/) --------------------------------------------
+    "conference:broadcasts": Row(ORGANISER_ONLY),
+    "conference:broadcast_new": Row(ORGANISER_ONLY),
+    "conference:broadcast_audience": organiser_post(ok=200, note="the recipients, every status"),
+    "conference:broadcast_preview": organiser_post(
+        ok=200, kwargs=lambda w: {"language": "ja"}, note="no text yet: what is missing"
+    ),
+    "conference:broadcast": Row(ORGANISER_ONLY, kwargs=lambda w: {"broadcast_id": w.broadcast.pk}),
+    "conference:broadcast_edit": Row(
+        ORGANISER_ONLY, kwargs=lambda w: {"broadcast_id": w.broadcast.pk}
+    ),
+    "conference:broadcast_send": organiser_post(
+        kwargs=lambda w: {"broadcast_id": w.broadcast.pk}, note="no choice made: back, with why"
+    ),
+    "conference:broadcast_unschedule": organiser_post(
+        kwargs=lambda w: {"broadcast_id": w.broadcast.pk}, note="a draft: refused, with why"
+    ),
+    "conference:broadcast_delete": organiser_post(
+        kwargs=lambda w: {"broadcast_id": w.broadcast.pk}
+    ),
+    "conference:broadcast_test": organiser_post(
+        kwargs=lambda w: {"broadcast_id": w.broadcast.pk, "language": "ja"}
+    ),
+    "conference:broadcast_progress": Row(
+        ORGANISER_ONLY, kwargs=lambda w: {"broadcast_id": w.broadcast.pk}
     ),
     # --- Exports, gate list, badges, check-in (conference/portal/urls_staff.py) -----------------
     "conference:exports": Row(ORGANISER_ONLY),
@@ -585,6 +612,11 @@ class World:
                 meeting=self.meeting, registration=registration, slot=self.meeting.slot
             )
         self.preset = ExportPreset.objects.create(conference=conference, name="Catering")
+        self.broadcast = Broadcast.objects.create(
+            conference=conference,
+            title="Walk",
+            texts={"en": {"subject": "Hello {first_name}", "body": "See you at {venue}."}},
+        )
         # A custom registration question the delegate answered.
         self.question = RegistrationQuestionFactory(conference=conference)
         answer_create(self.registration, self.question, "Walk answer")

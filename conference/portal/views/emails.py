@@ -165,14 +165,7 @@ def email_template_preview(request, access, kind, language):
             )
     preview_key = None
     if email is not None:
-        # The HTML part is shown framed and sandboxed, as the outbox shows
-        # mail: kept a few minutes for this organiser only.
-        preview_key = uuid.uuid4().hex
-        cache.set(
-            _preview_cache_key(conference, request.user, preview_key),
-            email.body_html,
-            PREVIEW_SECONDS,
-        )
+        preview_key = preview_store(conference, request.user, email.body_html)
     return render(
         request,
         "conference/_email_template_preview.html",
@@ -193,6 +186,17 @@ def email_template_preview(request, access, kind, language):
 
 def _preview_cache_key(conference, user, key):
     return f"email-template-preview:{conference.pk}:{user.pk}:{key}"
+
+
+def preview_store(conference, user, body_html):
+    """
+    Keep a previewed email's HTML part a few minutes, for `user` only, and
+    return its key for `email_template_preview_body`: the HTML is shown
+    framed and sandboxed, as the outbox shows mail.
+    """
+    key = uuid.uuid4().hex
+    cache.set(_preview_cache_key(conference, user, key), body_html, PREVIEW_SECONDS)
+    return key
 
 
 # The HTML email as its recipient sees it, with inline styles: served on its
