@@ -6,13 +6,14 @@ Each placeholder reads the context the sending code passes
 """
 
 from django.conf import settings
-from django.db.models import Case, When
+from django.db.models import Case, F, When
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Registration
+from accounts.services.invitations import _expiry
 from conference.core.email_templates import (
     EmailKind,
     Placeholder,
@@ -56,6 +57,15 @@ INVITATION_PLACEHOLDERS = (
         _("What the person is invited as (delegate, speaker, …)"),
         lambda c: _invitation(c).get_role_display() if _invitation(c) else "",
     ),
+    # As in the other emails, so one salutation fits all.
+    Placeholder(
+        "first_name",
+        _(
+            "The person's given name once they have an account; before that, the name as "
+            "the organisers entered it, as {name}"
+        ),
+        lambda c: getattr(c.get("user"), "given_name", "") or getattr(_invitation(c), "name", ""),
+    ),
 )
 
 
@@ -82,10 +92,12 @@ def _invitation_samples(conference):
 
 
 def _expires_label(invitation):
-    """When the invitation's link expires, as the invitation email says it."""
-    if invitation.expires_at is None:
-        return ""
-    local = timezone.localtime(invitation.expires_at, invitation.conference.tz)
+    """
+    When the invitation's link expires, as the invitation email says it; for
+    one not sent yet, when it would if sent now.
+    """
+    expires_at = invitation.expires_at or _expiry(invitation.conference, timezone.now())
+    local = timezone.localtime(expires_at, invitation.conference.tz)
     return formats.date_format(local, "j F Y, H:i")
 
 
@@ -176,6 +188,11 @@ for status, label, description in (
         _("Registration rejected"),
         _("Sent when the organisers cannot offer a place."),
     ),
+    (
+        Registration.Status.WITHDRAWN,
+        _("Registration withdrawn"),
+        _("Sent when delegates withdraw their registration."),
+    ),
 ):
     kind_register(
         EmailKind(
@@ -187,3 +204,35 @@ for status, label, description in (
             description,
         )
     )
+
+
+def _deletion_samples(conference):
+    """People who asked for their data to be deleted first, then anyone."""
+    registrations = (
+        Registration.objects.filter(conference=conference)
+        .select_related("user", "organisation", "conference")
+        .order_by(F("deletion_requested_at").desc(nulls_last=True), "-created_at")[:SAMPLES]
+    )
+    return [
+        Sample(
+            label=f"{registration.user.display_name} <{registration.user.email}>",
+            context={"user": registration.user, "registration": registration},
+        )
+        for registration in registrations
+    ]
+
+
+kind_register(
+    EmailKind(
+        "registration_deletion",
+        _("Deletion request received"),
+        "registration_deletion",
+        # The sending code passes no link: the data is about to go.
+        tuple(p for p in REGISTRATION_PLACEHOLDERS if p.name != "registration_link"),
+        _deletion_samples,
+        _(
+            "Sent when a delegate asks for their personal data to be deleted, "
+            "to confirm the request was received."
+        ),
+    )
+)

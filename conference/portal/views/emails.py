@@ -247,11 +247,11 @@ def email_template_test(request, access, kind, language):
             sample=sample,
             actor=request.user,
         )
+        # The editor again, with the draft as written: it is not saved yet.
         messages.success(
             request,
             _("A test is on its way to %(email)s (see the outbox).") % {"email": email.recipient},
         )
-        return _editor_url(conference, kind, language)
     current = selectors.email_template_get(conference=conference, kind=kind.key, language=language)
     return _editor(request, conference, kind, language, form, current)
 
