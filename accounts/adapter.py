@@ -4,11 +4,20 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.urls import reverse
 from django.utils import translation
 
 from accounts import selectors, services
 from accounts.models import Invitation
+from conference.core.models import ConferenceRole, Role
 from conference.core.services import email_queue
+
+# Each staff role's own page, where its login lands.
+STAFF_LANDING = {
+    Role.ORGANISER: "conference:dashboard",
+    Role.SECURITY: "conference:gatelist",
+    Role.CHECKIN: "conference:checkin",
+}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -40,6 +49,25 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_login_redirect_url(self, request):
+        """
+        Where a login without a `next` page lands: staff at their tool (the
+        organiser's dashboard, the security officer's gate list, the check-in
+        desk) of their most recent conference; everyone else on the start page.
+        """
+        roles = list(
+            ConferenceRole.objects.filter(user=request.user)
+            .order_by("-conference__start_date")
+            .values_list("conference__slug", "role")
+        )
+        if not roles:
+            return super().get_login_redirect_url(request)
+        slug = roles[0][0]
+        held = {role for conference, role in roles if conference == slug}
+        # Several roles in one conference: the first of STAFF_LANDING's order.
+        tool = next(view for role, view in STAFF_LANDING.items() if role in held)
+        return reverse(tool, args=[slug])
 
     def post_login(self, request, user, **kwargs):
         """

@@ -36,13 +36,17 @@ class Widget:
     priority: int = 100
 
 
-def stat_widget(value, label, *, name, priority=100):
+def stat_widget(value, label, *, name, priority=100, url=""):
     """
     A number tile. `name` is what the number is called in the page's context
-    too (e.g. "registration_total"), so that it can be read by name.
+    too (e.g. "registration_total"), so that it can be read by name; `url`,
+    when given, is the list the number counts (the tile links to it).
     """
     return Widget(
-        STAT_TEMPLATE, {"value": value, "label": label, name: value}, size=STAT, priority=priority
+        STAT_TEMPLATE,
+        {"value": value, "label": label, "url": url, name: value},
+        size=STAT,
+        priority=priority,
     )
 
 

@@ -11,7 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,6 +110,15 @@ def conference_view(*allowed):
             if not any(access.has(role) for role in allowed):
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
+                if DELEGATE in allowed and not access.is_staff:
+                    # A delegate's page, asked by someone not (yet) approved:
+                    # say where their registration stands, not "your role".
+                    return render(
+                        request,
+                        "conference/registration_needed.html",
+                        {"conference": access.conference, "registration": access.registration},
+                        status=403,
+                    )
                 raise PermissionDenied
             if ANYONE not in allowed and access.needs_mfa_setup:
                 messages.warning(

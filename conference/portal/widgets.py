@@ -4,6 +4,7 @@ requests and meetings, the outbox, recent activity and gate-list downloads.
 Registered when the portal app is ready; an app may register its own.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import selectors as account_selectors
@@ -18,13 +19,17 @@ from conference.portal.exports import GATELIST_DOWNLOAD
 def registration_widgets(*, conference):
     counts = account_selectors.registration_status_counts(conference=conference)
     total = sum(counts.values())
+    registrations = reverse("accounts:registrations", args=[conference.slug])
     return [
-        stat_widget(total, _("registrations"), name="registration_total", priority=10),
+        stat_widget(
+            total, _("registrations"), name="registration_total", priority=10, url=registrations
+        ),
         stat_widget(
             counts.get("approved", 0),
             _("approved delegates"),
             name="approved_delegates",
             priority=20,
+            url=f"{registrations}?status=approved",
         ),
         Widget("conference/dashboard/_registrations.html", {"registrations": counts}, PANEL, 10),
     ]
@@ -39,12 +44,14 @@ def b2b_widgets(*, conference):
             _("pending B2B requests"),
             name="pending_requests",
             priority=30,
+            url=reverse("b2b_meetings:manage_stats", args=[conference.slug]),
         ),
         stat_widget(
             selectors.meetings_booked_count(conference=conference),
             _("B2B meetings booked"),
             name="meetings",
             priority=40,
+            url=reverse("b2b_meetings:manage", args=[conference.slug]),
         ),
     ]
 
