@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from conference.core.models import Conference, Job
 
@@ -10,7 +11,7 @@ from conference.core.models import Conference, Job
 class Broadcast(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SCHEDULED = "scheduled", _("Scheduled")
+        SCHEDULED = "scheduled", pgettext_lazy("broadcast", "Scheduled")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
 
