@@ -10,6 +10,7 @@ from django.db.models import Case, F, When
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, Registration
@@ -98,7 +99,7 @@ def _expires_label(invitation):
     """
     expires_at = invitation.expires_at or _expiry(invitation.conference, timezone.now())
     local = timezone.localtime(expires_at, invitation.conference.tz)
-    return formats.date_format(local, "j F Y, H:i")
+    return formats.date_format(local, gettext("j F Y, H:i"))
 
 
 def _registration(context):

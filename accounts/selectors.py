@@ -163,6 +163,18 @@ def registration_emails(*, registration):
     ).only("pk", "subject", "kind", "status", "created_at", "sent_at")
 
 
+def invited_organisation_id(*, conference, user):
+    """The organisation of the invitation `user` accepted for `conference`, if it named one."""
+    return (
+        Invitation.objects.filter(
+            conference=conference, accepted_by=user, status=Invitation.Status.ACCEPTED
+        )
+        .exclude(organisation=None)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+
+
 def organisation_choices(*, user=None):
     """Confirmed organisations, plus any the user proposed that staff have not confirmed."""
     organisations = Organisation.objects.filter(confirmed=True)

@@ -60,7 +60,8 @@ def _expires_label(conference, expires_at, language):
     if expires_at is None:
         return ""
     with translation.override(language):
-        return date_format(timezone.localtime(expires_at, conference.tz), "j F Y, H:i")
+        # The language's own date order ("20 December 2026, 23:59", "2026年12月20日 23:59").
+        return date_format(timezone.localtime(expires_at, conference.tz), _("j F Y, H:i"))
 
 
 def _invitation_message(invitation, now, expires_label=None):

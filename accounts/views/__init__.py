@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts import selectors, services
 from accounts.forms import (
@@ -32,7 +33,7 @@ from accounts.forms import (
 )
 from accounts.models import Invitation, Registration
 from conference.core.errors import shown_to_user
-from conference.core.models import OutgoingEmail, Role
+from conference.core.models import Job, OutgoingEmail, Role
 from conference.core.permissions import REGISTERED, SIGNED_IN, conference_view
 from conference.core.uploads import upload_limit, upload_refused
 
@@ -145,6 +146,27 @@ def email(request):
 class InvitationSignupView(allauth_views.SignupView):
     """allauth's sign-up, given the invitation of the session (see SignupForm)."""
 
+    def closed(self):
+        """No live invitation in the session: "invitation required", unless it was just used."""
+        request = self.request
+        token = request.session.get("invitation_token")
+        invitation = selectors.invitation_by_token(token=token) if token else None
+        if (
+            invitation is not None
+            and invitation.status == Invitation.Status.ACCEPTED
+            and not request.user.is_authenticated
+        ):
+            # Accepted meanwhile, e.g. by the same person in another tab: the
+            # account exists, so log in instead of "invitation required".
+            messages.info(
+                request,
+                _("An account was just created with this invitation. Log in to continue."),
+            )
+            login = reverse("account_login")
+            register = reverse("accounts:register", args=[invitation.conference.slug])
+            return redirect(f"{login}?next={register}")
+        return super().closed()
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         token = self.request.session.get("invitation_token")
@@ -183,9 +205,16 @@ def register(request, access):
     closed = not editing and not conference.registration_is_open()
     form = None
     if not locked and not closed:
+        initial = {}
+        if not editing:
+            # The organisation the organisers invited them from, chosen already.
+            initial["organisation"] = selectors.invited_organisation_id(
+                conference=conference, user=request.user
+            )
         form = RegistrationForm(
             request.POST or None,
             instance=registration,
+            initial=initial,
             conference=conference,
             user=request.user,
             questions=selectors.questions_asked(conference=conference),
@@ -361,6 +390,10 @@ def invitations_send(request, access):
 def invitations_job(request, access, job_id):
     """The progress bar of a bulk send (polled by htmx while it runs)."""
     job = selectors.invitation_job_get(conference=access.conference, job_id=job_id)
+    if request.GET.get("running") and job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
+        # It ended while the page watched: reload it, so that the list shows
+        # the invitations as sent (no "Queued" rows left with Send buttons).
+        return HttpResponseClientRefresh()
     return render(
         request, "accounts/_job_progress.html", {"conference": access.conference, "job": job}
     )

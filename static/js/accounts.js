@@ -26,3 +26,16 @@ document.addEventListener("change", (event) => {
   }
   if (form) updateSelectedCount(form);
 });
+
+// Registration: the "not listed? propose it" fields show only while no
+// organisation is chosen in the list (they are ignored once one is).
+function syncNewOrganisation() {
+  const select = document.querySelector("select[name='organisation']");
+  const block = document.querySelector(".new-organisation");
+  if (!select || !block) return;
+  block.hidden = select.value !== "";
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches("select[name='organisation']")) syncNewOrganisation();
+});
+document.addEventListener("DOMContentLoaded", syncNewOrganisation);

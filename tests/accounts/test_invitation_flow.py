@@ -51,6 +51,22 @@ class TestTheLink:
         assert client.session["invitation_token"] == invitation.token
         # Only pressing the button counts as opening it (test_invitation_open.py).
 
+    def test_a_tab_that_signs_up_after_another_tab_did_is_sent_to_log_in(self, invitation):
+        first, second = Client(), Client()
+        first.get(invite_url(invitation))
+        second.get(invite_url(invitation))
+        register = reverse("accounts:register", args=[invitation.conference.slug])
+        signup = f"{reverse('account_signup')}?next={register}"
+        assert first.post(signup, signup_data()).url == register
+
+        response = second.post(signup, signup_data(), follow=True)
+
+        assert response.redirect_chain[0][0] == f"{reverse('account_login')}?next={register}"
+        page = response.content.decode()
+        assert "An account was just created with this invitation" in page
+        assert "Invitation required" not in page
+        assert User.objects.count() == 1
+
     def test_signup_uses_the_invited_address_and_marks_it_verified(self, client, invitation):
         client.get(invite_url(invitation))
         register = reverse("accounts:register", args=[invitation.conference.slug])

@@ -1,6 +1,7 @@
 """Invitations: one, a CSV of many, bulk sending as a job, resend, revoke, expiry, reminders."""
 
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -478,7 +479,9 @@ def test_an_invitation_in_japanese_is_written_in_japanese(conference, organiser)
     email = OutgoingEmail.objects.get(dedup_key=f"invitation:{invitation.pk}:send:1")
     assert invitation.language == "ja"
     assert "招待" in email.subject
-    assert "年" in email.body_text  # the expiry date, written the Japanese way
+    # The expiry in the Japanese date order, not "20 12月 2026, 23:59".
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", email.body_text), email.body_text
+    assert not re.search(r"\d{1,2} \d{1,2}月 \d{4}", email.body_text)
     assert reverse("invitation", args=[invitation.token]) in email.body_text
 
 
@@ -543,3 +546,21 @@ def test_the_downloadable_template_imports_without_a_single_error(client, confer
 
     assert (report.created, report.errors) == (2, [])
     assert Invitation.objects.get(email="hanako.sato@example.jp").language == "ja"
+
+
+def test_the_watching_page_reloads_once_the_bulk_send_ends(client, conference, organiser):
+    job = Job.objects.create(
+        conference=conference, kind="invitations.send", status=Job.Status.RUNNING, total=3
+    )
+    client.force_login(organiser)
+    url = reverse("accounts:invitations_job", args=[conference.slug, job.pk])
+
+    running = client.get(url + "?running=1")
+    assert running.status_code == 200 and "HX-Refresh" not in running.headers
+    assert "?running=1" in running.content.decode()  # polled again
+
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.DONE, done=3)
+    ended = client.get(url + "?running=1")
+    assert ended.headers["HX-Refresh"] == "true"
+    # The page's own first render of a finished job shows it, without a reload.
+    assert "HX-Refresh" not in client.get(url).headers

@@ -461,3 +461,23 @@ def test_the_registrations_page_takes_a_fixed_number_of_queries(
     RegistrationFactory.create_batch(20, conference=conference)
     with django_assert_num_queries(10):
         client.get(url)
+
+
+def test_the_invitations_organisation_is_chosen_already(client, conference, accepted_invitation):
+    lohum = OrganisationFactory(name="Lohum", confirmed=True)
+    OrganisationFactory(name="Attero", confirmed=True)
+    Invitation.objects.filter(accepted_by=accepted_invitation).update(organisation=lohum)
+    client.force_login(accepted_invitation)
+
+    response = client.get(reverse("accounts:register", args=[conference.slug]))
+
+    assert response.context["form"]["organisation"].value() == lohum.pk
+    assert f'<option value="{lohum.pk}" selected>Lohum</option>' in response.content.decode()
+
+
+def test_without_an_organisation_on_the_invitation_none_is_chosen(
+    client, conference, accepted_invitation
+):
+    client.force_login(accepted_invitation)
+    response = client.get(reverse("accounts:register", args=[conference.slug]))
+    assert response.context["form"]["organisation"].value() is None
