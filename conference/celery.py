@@ -8,12 +8,20 @@ run by beat every minute; nothing relies on long ETA tasks, which a Redis
 broker would redeliver after its visibility timeout.
 """
 
+import logging.config
 import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import beat_init
+from celery.signals import (
+    before_task_publish,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+)
 from kombu import Queue
+
+from conference.core import beat, logs
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "conference.settings")
 
@@ -80,7 +88,30 @@ def broker_declare():
             queue.bind(connection.default_channel).declare()
 
 
-@beat_init.connect
+@setup_logging.connect
+def _logging_from_django_settings(**kwargs):
+    """
+    Workers and beat log through settings.LOGGING, as the web does (plain or
+    JSON, with the request id), instead of Celery's own handlers.
+    """
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+# The id of the request that enqueued a task follows it into the worker
+# (conference/core/logs.py). Connected here, where every process that sends
+# or runs tasks imports the Celery app.
+before_task_publish.connect(logs.task_publish_request_id)
+task_prerun.connect(logs.task_request_id_restore)
+task_postrun.connect(logs.task_request_id_clear)
+
+
+@beat.leader_elected.connect
 def _first_heartbeat(sender=None, **kwargs):
-    """Record a heartbeat as soon as beat starts, not a full interval later."""
+    """
+    Record a heartbeat as soon as a beat leads, not a full interval later.
+    Not when beat starts: a standby beat (conference/core/beat.py) sends
+    nothing, and its heartbeat would hide a dead leader.
+    """
     app.send_task("conference.core.tasks.heartbeat")

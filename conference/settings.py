@@ -68,6 +68,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every log line of the request carries its id, and the latency
+    # recorded per view covers all the middleware (conference/core/logs.py, metrics.py).
+    "conference.core.logs.RequestIdMiddleware",
+    "conference.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Headers for every response, whatever answers it (conference/core/middleware.py).
     "conference.core.middleware.PermissionsPolicyMiddleware",
@@ -119,6 +123,32 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web server and worker share the file: wait for a lock rather than fail.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at pgbouncer in transaction
+# mode, where each transaction may run on another server connection, so
+# nothing may rely on session state. A server-side cursor (`.iterator()`
+# outside a transaction: the exports, and the choices of every ModelChoiceField)
+# would be declared WITH HOLD on one server and fetched on another ("cursor
+# does not exist"): they are off, and `.iterator()` reads its whole result at
+# once. pgbouncer re-applies the time zone Django sets; psycopg2 prepares
+# nothing on the server. Persistent connections (DB_CONN_MAX_AGE) then keep
+# only the cheap link to pgbouncer; the health check notices one pgbouncer
+# closed. Session state that must last (the beat leader's advisory lock,
+# conference/core/beat.py) goes through the `direct` connection,
+# DATABASE_DIRECT_URL: PostgreSQL itself, or a session-mode pool. README,
+# "Database connection pooling (pgbouncer)".
+DATABASE_POOLER = os.getenv("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer'.")
+if DATABASE_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    if not os.getenv("DATABASE_DIRECT_URL"):
+        raise ImproperlyConfigured(
+            "DATABASE_POOLER needs DATABASE_DIRECT_URL: PostgreSQL without the pooler."
+        )
+    DATABASES["direct"] = {
+        **dj_database_url.parse(os.environ["DATABASE_DIRECT_URL"], conn_health_checks=True),
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis serves as Celery broker and as the shared cache (rate limits, page
@@ -305,11 +335,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = os.getenv(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule")
 )
+# Beat with a leader lock on PostgreSQL (conference/core/beat.py): of several
+# beat processes one sends, the others take over within this many seconds of its death.
+CELERY_BEAT_SCHEDULER = "conference.core.beat:LeaderScheduler"
+CELERY_BEAT_LEADER_RETRY_SECONDS = envint("CELERY_BEAT_LEADER_RETRY_SECONDS", "5")
 # Beat must have written its heartbeat within this many seconds for /healthz.
 HEARTBEAT_MAX_AGE_SECONDS = envint("HEARTBEAT_MAX_AGE_SECONDS", "180")
 # /healthz names each dependency's state only to the local network and to
 # callers that send `Authorization: Bearer <HEALTHZ_TOKEN>`; others get the status.
 HEALTHZ_TOKEN = os.getenv("HEALTHZ_TOKEN", "")
+# /metrics (Prometheus) answers the local network and `Authorization: Bearer
+# <METRICS_TOKEN>`; anyone else gets a bare 403. With gunicorn's several
+# processes, set PROMETHEUS_MULTIPROC_DIR (README, "Operations").
+METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
 
 # Security. With DEBUG off, `manage.py check --deploy` is silent.
 SESSION_COOKIE_HTTPONLY = True
@@ -349,8 +387,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "True")
-    # Load balancers probe over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Load balancers probe, and Prometheus scrapes, over plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "True")
@@ -374,11 +412,45 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Logs: plain text by default (`make run`); LOG_FORMAT=json writes one JSON
+# object per line. Every record carries the request id of the request or task
+# it belongs to (conference/core/logs.py); Celery workers and beat log through
+# this configuration too (conference/celery.py).
+LOG_FORMAT = os.getenv("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "conference.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "conference.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The access log, one line per request (conference.core.metrics): in
+        # JSON only, where nothing else would tie a request id to its route.
+        "conference.requests": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+    },
 }
+
+# Error reports to Sentry, only when SENTRY_DSN is set (without it nothing is
+# imported or sent); never personal data (conference.core.logs.sentry_init).
+SENTRY_DSN = os.getenv("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from conference.core.logs import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=os.getenv("SENTRY_ENVIRONMENT", ""),
+        release=os.getenv("SENTRY_RELEASE", ""),
+    )

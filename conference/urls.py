@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from accounts import views as accounts_views
 from conference.api.api import api
 from conference.portal import urls_staff
-from conference.portal.views import dashboard, outbox, public
+from conference.portal.views import dashboard, ops, outbox, public
 
 # The Django admin checks no password of its own: staff log in through
 # allauth (its rate limits, its second factor) and change their password
@@ -31,7 +31,12 @@ event_patterns = (
 
 urlpatterns = [
     path("", public.index, name="index"),
-    path("healthz", public.healthz, name="healthz"),
+    # Liveness and readiness probes, and the Prometheus scrape (conference/portal/views/ops.py);
+    # /healthz is the readiness check under its first, documented name.
+    path("livez", ops.livez, name="livez"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("healthz", ops.readyz, name="healthz"),
+    path("metrics", ops.metrics, name="metrics"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", public.favicon, name="favicon"),
     path("admin/", admin.site.urls),

@@ -16,6 +16,7 @@ class ApiConfig(AppConfig):
     def ready(self):
         # Domain events become webhook messages in the transaction that causes them
         # (receivers); the dashboard shows endpoints that need attention (widgets);
-        # cached token lookups are forgotten when what they hold changes (signals).
-        from conference.api import signals, widgets  # noqa: F401
+        # cached token lookups are forgotten when what they hold changes (signals);
+        # /metrics reports the webhooks' backlog and failures (metrics).
+        from conference.api import metrics, signals, widgets  # noqa: F401
         from conference.api.webhooks import receivers  # noqa: F401

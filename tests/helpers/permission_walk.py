@@ -115,6 +115,9 @@ EXPECTATIONS = {
     # --- Project pages -----------------------------------------------------------------
     "index": Row(ALL(302), note="one upcoming conference: straight to it"),
     "healthz": Row(PUBLIC),
+    "livez": Row(PUBLIC),
+    "readyz": Row(PUBLIC),
+    "metrics": Row(PUBLIC, note="the test client's address is local; others need METRICS_TOKEN"),
     "favicon": Row(ALL(301), note="to the static icon"),
     "set_language": post(ALL(302)),
     # --- The Django admin: staff users only (no persona is is_staff) --------------------

@@ -1,7 +1,8 @@
 """
 The composition layer's pages, one module per audience:
 
-- `public`: the conference list, a conference's home page, /healthz, the favicon;
+- `public`: the conference list, a conference's home page, the favicon;
+- `ops`: /livez, /readyz (and /healthz), /metrics, for load balancers and monitoring;
 - `dashboard`: the organisers' dashboard (its widgets: conference.core.dashboard);
 - `outbox`: the organisers' email outbox;
 - `exports`: the organisers' exports page, attendee lists, badges, B2B
