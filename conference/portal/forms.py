@@ -52,6 +52,39 @@ def chooser_choices(conference, roles=EXPORTER_ROLES):
 YES_NO_ANY = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
 
 
+# Filters over registrations shared by the exports and the broadcasts' audience.
+
+
+def registration_status_field():
+    return forms.MultipleChoiceField(
+        label=_("Registration status"),
+        choices=Registration.Status.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every status."),
+    )
+
+
+def organisation_kind_field():
+    return forms.MultipleChoiceField(
+        label=_("Organisation kind"),
+        choices=OrganisationKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every kind."),
+    )
+
+
+def organisation_country_field():
+    """Its choices are the conference's countries (exports.country_choices), set by the form."""
+    return forms.MultipleChoiceField(
+        label=_("Country of the organisation"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("None selected: every country. Ctrl/⌘-click to choose several."),
+    )
+
+
 class ExportForm(BootstrapMixin, forms.Form):
     """
     The columns and filters of an attendee export. Bound to a query string,
@@ -65,26 +98,9 @@ class ExportForm(BootstrapMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    status = forms.MultipleChoiceField(
-        label=_("Registration status"),
-        choices=Registration.Status.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: every status."),
-    )
-    kind = forms.MultipleChoiceField(
-        label=_("Organisation kind"),
-        choices=OrganisationKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: every kind."),
-    )
-    country = forms.MultipleChoiceField(
-        label=_("Country of the organisation"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("None selected: every country. Ctrl/⌘-click to choose several."),
-    )
+    status = registration_status_field()
+    kind = organisation_kind_field()
+    country = organisation_country_field()
     session = forms.TypedChoiceField(
         label=_("Signed up for session"), coerce=int, empty_value=None, required=False
     )

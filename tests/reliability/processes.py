@@ -228,7 +228,8 @@ class Worker(WorkerProcess):
 
     ready_timeout = 60
 
-    def __init__(self, redis_url, sink, *, sending_timeout=None):
+    def __init__(self, redis_url, sink, *, sending_timeout=None, program=None, extra_env=None):
+        """`program` and `extra_env`: another wrapper than the sending-timeout one, and its env."""
         env = {
             **os.environ,
             "DATABASE_URL": database_url_of_tests(),
@@ -242,10 +243,11 @@ class Worker(WorkerProcess):
             "PYTHONUNBUFFERED": "1",
             "DJANGO_SETTINGS_MODULE": "conference.settings",
         }
-        command = None
+        command = program
         if sending_timeout is not None:
-            command = [sys.executable, "-c", _WORKER_WITH_SENDING_TIMEOUT]
+            command = command or [sys.executable, "-c", _WORKER_WITH_SENDING_TIMEOUT]
             env["T"] = str(sending_timeout)
+        env.update(extra_env or {})
         super().__init__(env, program=command)
 
     def kill(self):

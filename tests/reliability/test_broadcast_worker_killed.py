@@ -17,8 +17,6 @@ the workers from minutes to seconds.
 import asyncio
 import collections
 import contextlib
-import os
-import signal
 import sys
 import threading
 import time
@@ -32,10 +30,9 @@ from conference.core.models import Job, OutgoingEmail
 from conference.portal.broadcasts import services
 from conference.portal.broadcasts.audience import Audience
 from conference.portal.broadcasts.models import Broadcast
-from tests.helpers import database_url_of_tests, free_port
+from tests.helpers import free_port
 from tests.helpers.smtp import SmtpSink
-from tests.helpers.workers import WorkerProcess
-from tests.reliability.processes import wait_for
+from tests.reliability.processes import Worker, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -86,39 +83,19 @@ def sink():
         controller.stop()
 
 
-class Worker(WorkerProcess):
-    ready_timeout = 60
-
-    def __init__(self, redis_url, sink):
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url_of_tests(),
-            "REDIS_URL": redis_url,
-            "EMAIL_HOST": sink.host,
-            "EMAIL_PORT": str(sink.port),
-            "EMAIL_USE_TLS": "0",
-            "EMAIL_USE_SSL": "0",
-            "EMAIL_TIMEOUT": "30",
-            "CELERY_TASK_ALWAYS_EAGER": "0",
-            "PYTHONUNBUFFERED": "1",
-            "DJANGO_SETTINGS_MODULE": "conference.settings",
-            "T": str(SENDING_TIMEOUT_SECONDS),
-            "L": str(LEASE_SECONDS),
-        }
-        super().__init__(env, program=[sys.executable, "-c", _WORKER])
-
-    def kill(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def workers(own_redis, sink):
     started = []
 
     class Workers:
         def start(self):
-            worker = Worker(own_redis.url, sink)
+            worker = Worker(
+                own_redis.url,
+                sink,
+                sending_timeout=SENDING_TIMEOUT_SECONDS,
+                program=[sys.executable, "-c", _WORKER],
+                extra_env={"L": str(LEASE_SECONDS)},
+            )
             started.append(worker)
             worker.wait_until_ready()
             return worker

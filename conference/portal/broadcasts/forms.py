@@ -8,11 +8,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Registration
 from conference.core.forms import BootstrapMixin
-from conference.core.models import OrganisationKind, ValueChain
+from conference.core.models import ValueChain
 from conference.portal.broadcasts import selectors, services
 from conference.portal.broadcasts.audience import Audience
+from conference.portal.forms import (
+    organisation_country_field,
+    organisation_kind_field,
+    registration_status_field,
+)
 
 LANGUAGES = list(settings.LANGUAGES)
 EITHER = ("", _("Either"))
@@ -30,20 +34,8 @@ class BroadcastForm(BootstrapMixin, forms.Form):
         max_length=150,
         help_text=_("Recipients see the subject, not this title."),
     )
-    status = forms.MultipleChoiceField(
-        label=_("Registration status"),
-        choices=Registration.Status.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: every status."),
-    )
-    kind = forms.MultipleChoiceField(
-        label=_("Organisation kind"),
-        choices=OrganisationKind.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("None ticked: every kind."),
-    )
+    status = registration_status_field()
+    kind = organisation_kind_field()
     value_chain = forms.MultipleChoiceField(
         label=_("Position in the value chain"),
         choices=ValueChain.choices,
@@ -51,12 +43,7 @@ class BroadcastForm(BootstrapMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: any position."),
     )
-    country = forms.MultipleChoiceField(
-        label=_("Country of the organisation"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("None selected: every country. Ctrl/⌘-click to choose several."),
-    )
+    country = organisation_country_field()
     topic = forms.TypedMultipleChoiceField(
         label=_("Topic (the person's or their organisation's)"),
         coerce=int,
