@@ -44,6 +44,10 @@ CJK_FONT_FILES = [
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
 ]
 CJK_FALLBACK_CID_FONT = "HeiseiKakuGo-W5"
+# Not a registered font: text drawn run by run, each script in a font that has
+# it (Fonts.for_text, draw_string).
+MIXED = "Portal-Mixed"
+MIXED_BOLD = "Portal-Mixed-Bold"
 
 NAVY = HexColor("#0b2545")
 GREY = HexColor("#4b5563")
@@ -60,12 +64,39 @@ class Fonts:
     coverage: dict
 
     def for_text(self, text, *, bold=False):
-        """The font to draw `text` with: the base font if it has every glyph, else the CJK one."""
+        """
+        The font to draw `text` with: the base font if it has every glyph, else
+        the CJK one if it has every glyph (an embedded TrueType CJK font has
+        Latin too), else MIXED: each run of characters in the font that has
+        them (the built-in CID font has no glyphs of its own to embed, and a
+        viewer may show no Latin from it).
+        """
         name = self.bold if bold else self.regular
         covered = self.coverage[name]
         if all(ord(char) in covered for char in text):
             return name
-        return self.cjk
+        cjk = self.coverage.get(self.cjk)
+        if cjk is not None and all(ord(char) in cjk for char in text):
+            return self.cjk
+        return MIXED_BOLD if bold else MIXED
+
+    def runs(self, text, font):
+        """(font, text) pieces to draw `text` in `font` (MIXED: by script); one piece otherwise."""
+        if font not in (MIXED, MIXED_BOLD):
+            return [(font, text)]
+        base = self.bold if font == MIXED_BOLD else self.regular
+        covered = self.coverage[base]
+        pieces = []
+        for char in text:
+            # Spaces go with the run they are in.
+            name = base if ord(char) in covered and char != "\u3000" else self.cjk
+            if char == " " and pieces:
+                name = pieces[-1][0]
+            if pieces and pieces[-1][0] == name:
+                pieces[-1][1] += char
+            else:
+                pieces.append([name, char])
+        return [(name, piece) for name, piece in pieces]
 
 
 def _register_ttf(name, path):
@@ -101,7 +132,19 @@ def fonts():
 
 
 def text_width(text, font, size):
+    if font in (MIXED, MIXED_BOLD):
+        return sum(
+            pdfmetrics.stringWidth(piece, name, size) for name, piece in fonts().runs(text, font)
+        )
     return pdfmetrics.stringWidth(text, font, size)
+
+
+def draw_string(canvas, x, y, text, font, size):
+    """canvas.drawString in `font` (MIXED: run by run, each in its own font)."""
+    for name, piece in fonts().runs(text, font):
+        canvas.setFont(name, size)
+        canvas.drawString(x, y, piece)
+        x += pdfmetrics.stringWidth(piece, name, size)
 
 
 def _break_word(word, font, size, width):
@@ -203,9 +246,8 @@ class TableWriter:
 
     def _draw_text(self, x, y, text, size, *, bold=False, colour=None):
         font = self.fonts.for_text(text, bold=bold)
-        self.canvas.setFont(font, size)
         self.canvas.setFillColor(colour or NAVY)
-        self.canvas.drawString(x, y, text)
+        draw_string(self.canvas, x, y, text, font, size)
 
     def _start_page(self):
         self.page_number += 1
@@ -259,11 +301,10 @@ class TableWriter:
         x = self.margin
         text_colour = HexColor("#ffffff") if header else HexColor("#111827")
         for (font, lines), width in zip(cells, self.widths, strict=True):
-            canvas.setFont(font, self.font_size)
             canvas.setFillColor(text_colour)
             baseline = top - self.padding - self.font_size
             for line in lines:
-                canvas.drawString(x + self.padding, baseline, line)
+                draw_string(canvas, x + self.padding, baseline, line, font, self.font_size)
                 baseline -= self.leading
             x += width
         canvas.setStrokeColor(RULE)

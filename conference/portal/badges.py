@@ -21,7 +21,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from conference.core.models import OrganisationKind
-from conference.core.pdf import GREY, NAVY, RULE, fit_size, fonts, text_width, wrap
+from conference.core.pdf import (
+    GREY,
+    NAVY,
+    RULE,
+    draw_string,
+    fit_size,
+    fonts,
+    text_width,
+    wrap,
+)
 
 # One colour per organisation kind, each dark enough for white text on it.
 KIND_COLOURS = {
@@ -82,20 +91,24 @@ def _centre(canvas, text, centre_x, y, font, size, colour, *, bold=False):
     as a Latin one.
     """
     canvas.setFillColor(colour)
-    if not (bold and font == fonts().cjk):
-        canvas.setFont(font, size)
-        canvas.drawCentredString(centre_x, y, text)
-        return
-    canvas.saveState()
-    canvas.setStrokeColor(colour)
-    canvas.setLineWidth(size * 0.035)
-    line = canvas.beginText()
-    line.setFont(font, size)
-    line.setTextRenderMode(2)
-    line.setTextOrigin(centre_x - text_width(text, font, size) / 2, y)
-    line.textOut(text)
-    canvas.drawText(line)
-    canvas.restoreState()
+    x = centre_x - text_width(text, font, size) / 2
+    cjk = fonts().cjk
+    for name, piece in fonts().runs(text, font):
+        if bold and name == cjk:
+            canvas.saveState()
+            canvas.setStrokeColor(colour)
+            canvas.setLineWidth(size * 0.035)
+            line = canvas.beginText()
+            line.setFont(name, size)
+            line.setTextRenderMode(2)
+            line.setTextOrigin(x, y)
+            line.textOut(piece)
+            canvas.drawText(line)
+            canvas.restoreState()
+        else:
+            canvas.setFont(name, size)
+            canvas.drawString(x, y, piece)
+        x += text_width(piece, name, size)
 
 
 def _dates(conference):
@@ -218,8 +231,7 @@ def badges_pdf(*, conference, registrations, sheet="a6"):
         )
     if count == 0:
         message = _("No badges to print for these filters.")
-        canvas.setFont(fonts().for_text(message), 11)
-        canvas.drawString(20 * mm, page_height - 30 * mm, message)
+        draw_string(canvas, 20 * mm, page_height - 30 * mm, message, fonts().for_text(message), 11)
     _end_page(canvas, sheet)
     canvas.save()
     output.seek(0)

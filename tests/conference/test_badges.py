@@ -117,3 +117,46 @@ def test_qr_code_holds_exactly_the_badge_code():
 
 def test_typed_badge_codes_are_normalised():
     assert badges.normalise_badge_code(" abcd ef01-2345 6789\n") == "ABCDEF0123456789"
+
+
+def test_without_a_japanese_truetype_font_latin_text_is_still_drawn_in_an_embedded_font(
+    conference, organiser, settings, monkeypatch
+):
+    """
+    Where IPA Gothic is not installed the Japanese font is reportlab's built-in
+    CID font, which embeds no glyphs: Latin letters and digits in a Japanese
+    line must still be drawn in the embedded Latin font, run by run.
+    """
+    from conference.core import pdf
+
+    settings.PDF_CJK_FONT = ""
+    monkeypatch.setattr(pdf, "CJK_FONT_FILES", [])
+    pdf.fonts.cache_clear()
+    try:
+        assert pdf.fonts().cjk == pdf.CJK_FALLBACK_CID_FONT
+        RegistrationFactory(
+            conference=conference,
+            status="approved",
+            user=UserFactory(given_name="花子", family_name="佐藤", family_name_first=True),
+            organisation__name="トヨタ Tsusho 2",
+            job_title="GM 2027",
+        )
+        response = login(organiser).get(
+            url(conference, "manage/exports/badges.pdf"), {"sheet": "a6"}
+        )
+    finally:
+        pdf.fonts.cache_clear()
+
+    drawn = []
+
+    def visit(text, _matrix, _tm, font, _size):
+        if text.strip() and font is not None:
+            drawn.append((text, str(font.get("/BaseFont"))))
+
+    page = PdfReader(io.BytesIO(body(response))).pages[0]
+    page.extract_text(visitor_text=visit)
+    latin = [(text, base) for text, base in drawn if "Tsusho" in text or "2027" in text]
+    assert latin, drawn
+    assert all("Heisei" not in base for _text, base in latin), latin
+    japanese = [base for text, base in drawn if "トヨタ" in text or "佐藤" in text]
+    assert japanese and all("Heisei" in base for base in japanese), drawn
