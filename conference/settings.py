@@ -332,6 +332,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The deployed code's version (e.g. the image's git commit); cached pages are
+# keyed by it (conference/core/release.py). Empty: a digest of the sources.
+CODE_VERSION = os.getenv("CODE_VERSION", "")
 CELERY_BEAT_SCHEDULE_FILENAME = os.getenv(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule")
 )

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from conference.core.forms import parse_id
+from conference.core.release import code_version
 from sessions_app.models import Session
 from sessions_app.selectors.releases import release_snapshot
 
@@ -107,9 +108,13 @@ def release_session(*, release, session_id):
 def agenda_cache_key(*, conference, release, language, tz, part, filters=None):
     """
     The cache key of one rendering of the public agenda. Everything the
-    output depends on is in it: the release (so a publish is seen at once),
-    the language, the viewer's time zone and the filters.
+    output depends on is in it: the code version (so a deploy never serves
+    the previous templates), the release (so a publish is seen at once), the
+    language, the viewer's time zone and the filters.
     """
     number = release.number if release else 0
     filters_part = filters.cache_part() if filters else ""
-    return f"agenda:{conference.pk}:{number}:{part}:{language}:{tz.key}:{filters_part}"
+    return (
+        f"agenda:{code_version()}:{conference.pk}:{number}:{part}:{language}:{tz.key}:"
+        f"{filters_part}"
+    )
