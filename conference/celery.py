@@ -61,10 +61,16 @@ app.conf.beat_schedule = {
         "task": "conference.portal.broadcasts.tasks.broadcasts_sweep",
         "schedule": 60.0,
     },
+    # Expired export files, and background exports whose task was lost or worker died.
+    "exports-sweep": {
+        "task": "conference.portal.exports.tasks.export_jobs_sweep",
+        "schedule": 60.0,
+    },
 }
 app.autodiscover_tasks()
-# Packages inside apps are not searched by default: the B2B scheduler's tasks.
-app.autodiscover_tasks(["b2b_meetings.scheduler"])
+# Packages inside apps are not searched by default: the B2B scheduler's tasks
+# and the background exports'.
+app.autodiscover_tasks(["b2b_meetings.scheduler", "conference.portal.exports"])
 
 # The embedded broker is a folder; make sure it exists before anyone uses it.
 if app.conf.broker_url.startswith("filesystem://"):

@@ -240,15 +240,25 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.getenv("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Uploaded images (profile photos, logos) go through Django's storage API and
-# are served by a view that checks who asks, never from a public URL. The
-# filesystem by default; several web nodes share any django-storages backend:
+# Uploaded images (profile photos, logos) and prepared exports go through
+# Django's storage API and are served by views that check who asks, never from
+# a public URL. FILE_STORAGE chooses: `filesystem` (MEDIA_ROOT, the default of
+# `make run`) or `database` (PostgreSQL rows, conference/core/storage.py: what
+# several web and worker nodes share with no other service). STORAGE_BACKEND,
+# when set, overrides both with any storage class, e.g. an object store:
 # STORAGE_BACKEND=storages.backends.s3.S3Storage STORAGE_OPTIONS='{"bucket_name": "…"}'.
+FILE_STORAGES = {
+    "filesystem": "django.core.files.storage.FileSystemStorage",
+    "database": "conference.core.storage.DatabaseStorage",
+}
+FILE_STORAGE = os.getenv("FILE_STORAGE", "filesystem")
+if FILE_STORAGE not in FILE_STORAGES:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be one of {', '.join(FILE_STORAGES)}.")
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"  # never routed: see b2b_meetings.matchmaking views
 STORAGES = {
     "default": {
-        "BACKEND": os.getenv("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "BACKEND": os.getenv("STORAGE_BACKEND") or FILE_STORAGES[FILE_STORAGE],
         "OPTIONS": json.loads(os.getenv("STORAGE_OPTIONS", "{}")),
     },
     "staticfiles": {
@@ -259,6 +269,11 @@ STORAGES = {
         )
     },
 }
+# Exports: above EXPORT_INLINE_MAX_ROWS rows an XLSX, PDF or badge sheet is
+# prepared by a worker (conference/portal/exports/jobs.py) instead of inside the
+# request; its file stays in the storage above for EXPORT_FILE_HOURS.
+EXPORT_INLINE_MAX_ROWS = envint("EXPORT_INLINE_MAX_ROWS", "2000")
+EXPORT_FILE_HOURS = envint("EXPORT_FILE_HOURS", "24")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The first handler stops a file as soon as it is over its view's limit

@@ -45,6 +45,13 @@ urlpatterns = [
         {"fmt": "pdf"},
         name="meetings_pdf",
     ),
+    path("manage/exports/prepare/", exports.export_prepare, name="export_prepare"),
+    path("manage/exports/files/<int:job_id>/", exports.export_file_download, name="export_file"),
+    path(
+        "manage/exports/files/<int:job_id>/progress/",
+        exports.export_job_progress,
+        name="export_job_progress",
+    ),
     path("manage/exports/presets/new/", exports.preset_edit, name="preset_new"),
     path("manage/exports/presets/suggested/", exports.presets_suggested, name="presets_suggested"),
     path("manage/exports/presets/<int:preset_id>/", exports.preset_edit, name="preset_edit"),

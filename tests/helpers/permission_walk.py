@@ -55,6 +55,8 @@ from conference.api.scopes import Scope
 from conference.api.tokens import token_create
 from conference.core.models import ExportPreset, Job, Role
 from conference.portal.broadcasts.models import Broadcast
+from conference.portal.exports import ExportParams
+from conference.portal.exports.jobs import export_job_run, export_job_start
 from sessions_app.services import schedule_publish, session_signup
 from tests.factories import (
     HeartbeatFactory,
@@ -222,6 +224,11 @@ EXPECTATIONS = {
     ),
     "conference:meetings_pdf": Row(
         ORGANISER_ONLY, kwargs=lambda w: {"organisation_id": w.organisation.pk}
+    ),
+    "conference:export_prepare": organiser_post(ok=400, note="no format posted"),
+    "conference:export_file": Row(ORGANISER_ONLY, kwargs=lambda w: {"job_id": w.export_job.pk}),
+    "conference:export_job_progress": Row(
+        ORGANISER_ONLY, kwargs=lambda w: {"job_id": w.export_job.pk}
     ),
     "conference:preset_new": Row(ORGANISER_ONLY),
     "conference:presets_suggested": organiser_post(),
@@ -615,6 +622,15 @@ class World:
                 meeting=self.meeting, registration=registration, slot=self.meeting.slot
             )
         self.preset = ExportPreset.objects.create(conference=conference, name="Catering")
+        # A prepared export with its file (run here: the task waits for a commit).
+        self.export_job = export_job_start(
+            conference=conference,
+            actor=personas["organiser"],
+            fmt="xlsx",
+            params=ExportParams(),
+            roles={Role.ORGANISER},
+        )
+        export_job_run(job_id=self.export_job.pk)
         self.broadcast = Broadcast.objects.create(
             conference=conference,
             title="Walk",
