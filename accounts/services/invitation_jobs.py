@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import JOB_INVITATIONS_SEND, Invitation
 from accounts.services.invitations import (
@@ -56,7 +56,7 @@ def invitation_send_job_start(*, conference, actor):
             kind=JOB_INVITATIONS_SEND,
             total=total,
             created_by=actor,
-            message=_("Waiting for a worker…"),
+            **Job.message_fields(gettext_noop("Waiting for a worker…")),
         )
         audit_record(
             actor=actor,
@@ -80,13 +80,15 @@ def invitation_send_job_run(*, job_id):
     job = Job.objects.select_related("conference").get(pk=job_id)
     if job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
         return job
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, message=_("Sending…"))
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, **Job.message_fields(gettext_noop("Sending…"))
+    )
     conference = job.conference
     queued = Invitation.objects.filter(conference=conference, status=Invitation.Status.QUEUED)
     try:
         while True:
             if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
-                return _job_finish(job, Job.Status.CANCELLED, _("Cancelled."))
+                return _job_finish(job, Job.Status.CANCELLED, gettext_noop("Cancelled."))
             with transaction.atomic():
                 batch = list(
                     queued.select_for_update(skip_locked=True, of=("self",))
@@ -121,13 +123,15 @@ def invitation_send_job_run(*, job_id):
                 )
     except Exception:
         logger.exception("Invitation job %s failed", job.pk)
-        _job_finish(job, Job.Status.FAILED, _("Stopped by an error; the rest stay queued."))
+        _job_finish(
+            job, Job.Status.FAILED, gettext_noop("Stopped by an error; the rest stay queued.")
+        )
         raise
     job.refresh_from_db(fields=["done"])
     return _job_finish(
         job,
         Job.Status.DONE,
-        _("%(count)s invitations queued for delivery.") % {"count": job.done},
+        (gettext_noop("Invitations queued for delivery: %(count)s."), {"count": job.done}),
     )
 
 
@@ -154,7 +158,8 @@ def invitation_send_jobs_resume(*, now=None):
 
 
 def _job_finish(job, status, message):
-    changes = {"status": status, "message": message[:300], "finished_at": timezone.now()}
+    """`message`: a msgid, or (msgid, params), as Job.message_fields takes them."""
+    changes = {"status": status, **Job.message_fields(message), "finished_at": timezone.now()}
     if status == Job.Status.DONE:
         # The total written after each batch counts rows other workers still
         # hold in flight (and reads them at the statement's start, before it

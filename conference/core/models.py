@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -406,7 +407,10 @@ class Job(CounterFieldsMixin, models.Model):
     )
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
+    # The progress message in English (admin, logs), and as data: [[msgid,
+    # {params}], ...], which pages show in the viewer's language (message_text).
     message = models.CharField(max_length=300, blank=True)
+    message_parts = models.JSONField(default=list, blank=True)
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     cancel_requested = models.BooleanField(default=False)
@@ -431,6 +435,33 @@ class Job(CounterFieldsMixin, models.Model):
 
     def __str__(self):
         return f"{self.kind} ({self.get_status_display()})"
+
+    @staticmethod
+    def message_fields(*parts):
+        """
+        The message fields for `parts`, each a msgid (marked with gettext_noop)
+        or (msgid, params): e.g. Job.objects.filter(...).update(
+        **Job.message_fields((gettext_noop("%(count)s sent."), {"count": 3}))).
+        """
+        parts = [
+            [part, {}] if isinstance(part, str) else [part[0], dict(part[1])] for part in parts
+        ]
+        english = " ".join(msgid % params if params else msgid for msgid, params in parts)
+        return {"message": english[:300], "message_parts": parts}
+
+    @property
+    def message_text(self):
+        """The message in the active language (as stored, for rows written before parts)."""
+        if not self.message_parts:
+            return self.message
+        texts = []
+        for msgid, params in self.message_parts:
+            text = gettext(msgid)
+            try:
+                texts.append(text % params if params else text)
+            except (KeyError, TypeError, ValueError):
+                texts.append(msgid % params if params else msgid)
+        return " ".join(texts)
 
     @property
     def percent(self):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from b2b_meetings.errors import SchedulerError
 from b2b_meetings.scheduler import engine
@@ -62,14 +63,17 @@ def schedule_start(*, conference, actor, reoptimise=False, boost=False, time_lim
                     _("The scheduler is already running. Wait for it to finish or cancel it.")
                 )
             job.status = Job.Status.FAILED
-            job.message = _("The run stopped without finishing.")
+            for field, value in Job.message_fields(
+                gettext_noop("The run stopped without finishing.")
+            ).items():
+                setattr(job, field, value)
             job.finished_at = now
-            job.save(update_fields=["status", "message", "finished_at"])
+            job.save(update_fields=["status", "message", "message_parts", "finished_at"])
         job = Job.objects.create(
             conference=conference,
             kind=JOB_KIND,
             total=100,
-            message=_("Waiting for a worker…"),
+            **Job.message_fields(gettext_noop("Waiting for a worker…")),
             params={"reoptimise": reoptimise, "boost": boost, "time_limit": time_limit},
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
@@ -85,13 +89,14 @@ def schedule_start(*, conference, actor, reoptimise=False, boost=False, time_lim
     return job
 
 
+# msgids: the page shows them in the viewer's language (Job.message_text).
 PHASES = {
-    "prepare": _("Reading the wishes…"),
-    "greedy": _("First schedule ready; looking for a better one…"),
-    "bound": _("Improving the schedule…"),
-    "search": _("Improving the schedule…"),
-    "solve": _("Checking whether a better schedule exists…"),
-    "done": _("Finishing…"),
+    "prepare": gettext_noop("Reading the wishes…"),
+    "greedy": gettext_noop("First schedule ready; looking for a better one…"),
+    "bound": gettext_noop("Improving the schedule…"),
+    "search": gettext_noop("Improving the schedule…"),
+    "solve": gettext_noop("Checking whether a better schedule exists…"),
+    "done": gettext_noop("Finishing…"),
 }
 
 
@@ -109,17 +114,22 @@ class _Reporter:
         if now - self.last_write < 0.5 and phase != "done":
             return
         self.last_write = now
-        message = str(PHASES.get(phase, phase))
+        parts = [PHASES.get(phase, phase)]
         if objective and bound:
             # Weighted totals mean nothing to an organiser; how close to the
             # best possible the schedule is so far does.
             gap = max(0.0, 100.0 * (bound - objective) / bound)
-            message += " " + (
-                _("Already the best possible.")
+            parts.append(
+                gettext_noop("Already the best possible.")
                 if gap < 0.05
-                else _("So far within %(gap)s%% of the best possible.") % {"gap": f"{gap:.1f}"}
+                else (
+                    gettext_noop("So far within %(gap)s%% of the best possible."),
+                    {"gap": f"{gap:.1f}"},
+                )
             )
-        Job.objects.filter(pk=self.job_id).update(done=round(100 * fraction), message=message[:300])
+        Job.objects.filter(pk=self.job_id).update(
+            done=round(100 * fraction), **Job.message_fields(*parts)
+        )
 
     def should_stop(self):
         now = time.monotonic()
@@ -137,7 +147,7 @@ def schedule_run(*, job_id):
     job failed with a message, and is logged.
     """
     claimed = Job.objects.filter(pk=job_id, kind=JOB_KIND, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, message=str(PHASES["prepare"])
+        status=Job.Status.RUNNING, **Job.message_fields(PHASES["prepare"])
     )
     if not claimed:
         return None
@@ -145,7 +155,7 @@ def schedule_run(*, job_id):
     reporter = _Reporter(job_id)
     try:
         if job.cancel_requested:
-            return _finish(job, Job.Status.CANCELLED, _("Cancelled."), {})
+            return _finish(job, Job.Status.CANCELLED, gettext_noop("Cancelled."), {})
         with translation.override(settings.LANGUAGE_CODE):
             built = instance_build(
                 conference=job.conference,
@@ -162,26 +172,28 @@ def schedule_run(*, job_id):
             if problems:
                 raise RuntimeError("invalid schedule: " + "; ".join(problems[:3]))
             if result.cancelled:
-                return _finish(job, Job.Status.CANCELLED, _("Cancelled."), {})
+                return _finish(job, Job.Status.CANCELLED, gettext_noop("Cancelled."), {})
             preview = _preview(built, result)
     except Exception:
         logger.exception("Scheduler run %s failed", job_id)
-        return _finish(job, Job.Status.FAILED, _("The scheduler failed. Please try again."), {})
+        return _finish(
+            job, Job.Status.FAILED, gettext_noop("The scheduler failed. Please try again."), {}
+        )
     counts = preview["counts"]
-    message = _("%(new)s new meetings, %(moved)s moved, %(left)s requests without a slot.") % {
-        "new": counts["new"],
-        "moved": counts["moved"],
-        "left": counts["unscheduled"],
-    }
+    message = (
+        gettext_noop("%(new)s new meetings, %(moved)s moved, %(left)s requests without a slot."),
+        {"new": counts["new"], "moved": counts["moved"], "left": counts["unscheduled"]},
+    )
     return _finish(job, Job.Status.DONE, message, preview)
 
 
 def _finish(job, status, message, result):
     job.status = status
-    job.message = str(message)[:300]
+    for field, value in Job.message_fields(message).items():
+        setattr(job, field, value)
     job.result = result
     job.finished_at = timezone.now()
-    fields = ["status", "message", "result", "finished_at"]
+    fields = ["status", "message", "message_parts", "result", "finished_at"]
     if status == Job.Status.DONE:
         # Otherwise the progress stays as the run last reported it: this
         # copy of the job was read before the reports.
@@ -242,11 +254,12 @@ def schedule_cancel(*, job, actor):
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status == Job.Status.QUEUED:
             job.cancel_requested = True
-            _finish(job, Job.Status.CANCELLED, _("Cancelled."), {})
+            _finish(job, Job.Status.CANCELLED, gettext_noop("Cancelled."), {})
         elif job.status == Job.Status.RUNNING:
             job.cancel_requested = True
-            job.message = _("Stopping…")
-            job.save(update_fields=["cancel_requested", "message"])
+            for field, value in Job.message_fields(gettext_noop("Stopping…")).items():
+                setattr(job, field, value)
+            job.save(update_fields=["cancel_requested", "message", "message_parts"])
         else:
             raise SchedulerError(_("This run has already finished."))
         audit_record(

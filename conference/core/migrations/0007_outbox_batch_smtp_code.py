@@ -5,25 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conference', '0006_email_templates'),
+        ("conference", "0006_email_templates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outgoingemail',
-            name='batch',
-            field=models.CharField(blank=True, max_length=40, verbose_name='batch'),
+            model_name="outgoingemail",
+            name="batch",
+            field=models.CharField(blank=True, max_length=40, verbose_name="batch"),
         ),
         migrations.AddField(
-            model_name='outgoingemail',
-            name='smtp_code',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='SMTP reply code'),
+            model_name="outgoingemail",
+            name="smtp_code",
+            field=models.PositiveSmallIntegerField(
+                blank=True, null=True, verbose_name="SMTP reply code"
+            ),
         ),
         migrations.AddIndex(
-            model_name='outgoingemail',
-            index=models.Index(condition=models.Q(('batch', ''), _negated=True), fields=['batch', 'status'], name='outbox_batch_status'),
+            model_name="outgoingemail",
+            index=models.Index(
+                condition=models.Q(("batch", ""), _negated=True),
+                fields=["batch", "status"],
+                name="outbox_batch_status",
+            ),
         ),
     ]

@@ -22,7 +22,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 
 from accounts.models import Registration
 from conference.core.email_templates.rendering import Wording, wording_check, wording_render
@@ -200,7 +200,7 @@ def _start(broadcast, *, actor, now):
         total=len(recipients),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         params={"broadcast": broadcast.pk},
-        message=_("Waiting for a worker…"),
+        **Job.message_fields(gettext_noop("Waiting for a worker…")),
     )
     broadcast.status = Broadcast.Status.SENDING
     broadcast.job = job
@@ -288,7 +288,7 @@ def broadcast_run(*, job_id):
     if not leased:
         return job  # another run holds it, or it is finished
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.RUNNING, message=_("Preparing the messages…")
+        status=Job.Status.RUNNING, **Job.message_fields(gettext_noop("Preparing the messages…"))
     )
     recipients = broadcast.recipients
     try:
@@ -302,7 +302,9 @@ def broadcast_run(*, job_id):
         logger.exception("Broadcast %s stopped; the sweep resumes it.", broadcast.pk)
         Broadcast.objects.filter(pk=broadcast.pk).update(lease_until=None)
         Job.objects.filter(pk=job.pk).update(
-            message=_("Stopped by an error; it will be resumed in a minute.")
+            **Job.message_fields(
+                gettext_noop("Stopped by an error; it will be resumed in a minute.")
+            )
         )
         raise
     finished = timezone.now()
@@ -314,12 +316,12 @@ def broadcast_run(*, job_id):
             status=Job.Status.DONE,
             done=len(recipients),
             finished_at=finished,
-            message=ngettext(
-                "%(count)s message handed to the outbox.",
-                "%(count)s messages handed to the outbox.",
-                len(recipients),
-            )
-            % {"count": len(recipients)},
+            **Job.message_fields(
+                (
+                    gettext_noop("Messages handed to the outbox: %(count)s."),
+                    {"count": len(recipients)},
+                )
+            ),
         )
         audit_record(
             actor=None,

@@ -27,7 +27,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from conference.core.models import Job
 from conference.portal.exports.attendees import (
@@ -171,7 +171,7 @@ def export_job_start(*, conference, actor, fmt, params, roles, sheet="a4", total
         total=total,
         params=job_params,
         created_by=actor,
-        message=_("Waiting for a worker…"),
+        **Job.message_fields(gettext_noop("Waiting for a worker…")),
     )
     enqueue(export_run, job.pk)
     return job
@@ -208,7 +208,7 @@ def _claim(job_id, now):
         .update(
             status=Job.Status.RUNNING,
             done=0,
-            message=_("Writing rows…"),
+            **Job.message_fields(gettext_noop("Writing rows…")),
             result={"run": token, "lease_until": _epoch(now + LEASE)},
         )
     )
@@ -277,8 +277,7 @@ def export_job_run(*, job_id):
                 done=rows,
                 total=rows,
                 finished_at=finished,
-                message=ngettext("%(count)s row written.", "%(count)s rows written.", rows)
-                % {"count": rows},
+                **Job.message_fields((gettext_noop("Rows written: %(count)s."), {"count": rows})),
                 result={
                     "name": name,
                     "filename": filename,
@@ -297,7 +296,7 @@ def export_job_run(*, job_id):
         _mine(job, token).update(
             status=Job.Status.FAILED,
             finished_at=timezone.now(),
-            message=_("Stopped by an error. Please try again."),
+            **Job.message_fields(gettext_noop("Stopped by an error. Please try again.")),
             result={},
         )
     else:
@@ -394,7 +393,7 @@ def export_jobs_sweep(*, now=None):
         kept = {key: value for key, value in result.items() if key != "name"}
         Job.objects.filter(pk=pk).update(
             result={**kept, "deleted_at": now.isoformat()},
-            message=_("The file expired and was deleted."),
+            **Job.message_fields(gettext_noop("The file expired and was deleted.")),
         )
     stalled = Job.objects.filter(kind__in=EXPORT_JOB_KINDS).filter(
         Q(status=Job.Status.QUEUED, created_at__lte=now - START_GRACE)
