@@ -2,7 +2,7 @@
 # Production image: gunicorn serving the portal, static files by whitenoise.
 # The same image runs the Celery worker and beat (see docker-compose.yml).
 
-# --- builder: wheels for every pinned requirement, compiled translations ----
+# --- builder: compiled translations -----------------------------------------
 FROM python:3.11-slim AS builder
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -11,9 +11,6 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
-COPY requirements.txt ./
-RUN pip wheel --wheel-dir /wheels -r requirements.txt
-
 COPY . .
 # .mo files are build products (not in git): compile every catalogue here, so
 # the final image needs no gettext.
@@ -39,9 +36,11 @@ RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
 WORKDIR /app
-COPY requirements.txt ./
-RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels -r requirements.txt
+# The runtime closure from the lock (`make lock`), every file checked against
+# its hash; --no-deps because the lock already lists every dependency, and
+# wheels only, so the slim image needs no compiler.
+COPY requirements.lock ./
+RUN pip install --require-hashes --no-deps --only-binary=:all: -r requirements.lock
 
 # Application code stays owned by root: the app user can read it, not change it.
 COPY --from=builder /src /app
@@ -63,4 +62,17 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; host = os.getenv('ALLOWED_HOSTS', 'localhost').split(',')[0].strip().lstrip('.'); host = 'localhost' if host in ('', '*') else host; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': host}), timeout=8)"]
 
-CMD ["sh", "-c", "exec gunicorn conference.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-4} --access-logfile -"]
+# gunicorn, every setting explicit (docker-compose.yml's `web` repeats them):
+# - sync workers: a request is short, database-bound Django code; long work
+#   (bulk mail, the B2B scheduler, large exports) runs in Celery on the `long`
+#   queue, so no request waits on anything slow enough to need threads or gevent;
+# - --timeout 30: a worker silent for 30 s is killed and replaced. Nothing
+#   legitimate takes that long now: an XLSX/PDF or badge sheet above
+#   EXPORT_INLINE_MAX_ROWS (2,000) rows is prepared in the background (50,000
+#   rows took 19.6 s inside the request, too close to the limit); the CSV
+#   streams 50,000 rows in about 3 s;
+# - --graceful-timeout 30: on a restart or deploy, requests in flight finish;
+# - --max-requests 1000 with jitter 100: each worker is replaced after about a
+#   thousand requests, at staggered times, so slow memory growth (PDF fonts,
+#   openpyxl) never accumulates and the workers never restart all at once.
+CMD ["sh", "-c", "exec gunicorn conference.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-4} --worker-class sync --timeout 30 --graceful-timeout 30 --max-requests 1000 --max-requests-jitter 100 --access-logfile -"]

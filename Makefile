@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= auto
 SLOW_GROUPS := e2e or reliability or celery_worker or scheduler_slow
 
-.PHONY: help venv run test test-fast messages lint format bench migrate clean distclean
+.PHONY: help venv lock run test test-fast messages lint format bench migrate clean distclean
 
 help:
 	@echo "make run       portal with demo data on http://$(HOST):$(PORT)/ (SQLite, on-disk broker)"
@@ -34,6 +34,7 @@ help:
 	echo "make format    ruff format and ruff check --fix"
 	echo "make bench     run bench/bench_*.py; results in bench/results/"
 	echo "make migrate   apply migrations"
+	echo "make lock      regenerate requirements.lock (hashed runtime closure) from requirements.txt"
 	echo "make clean     remove caches, collected static files and the embedded database/broker"
 	echo "make distclean clean, and remove the virtualenv"
 
@@ -50,6 +51,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	echo "Installing requirements-dev.txt into $(VENV)"
 	$(PY) -m pip install --quiet --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
+
+# The runtime closure with hashes, which the Dockerfile installs from. Run it
+# after editing requirements.txt; tests/test_dependencies.py fails until then.
+# No index or find-links lines are written, so the lock does not depend on
+# this machine's pip configuration.
+lock: venv
+	@$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock requirements.txt
 
 # --- the embedded portal ----------------------------------------------------
 
