@@ -81,6 +81,21 @@ def agenda_ics(*, conference, release):
     )
 
 
+def session_ics(*, conference, release, item):
+    """
+    One published session as a calendar file ("add to my calendar"): the
+    same event as in the agenda feed, so the same UID and SEQUENCE, and a
+    calendar that has both keeps one copy.
+    """
+    return ics_calendar(
+        name=item["title"],
+        time_zone=conference.time_zone,
+        events=[session_event(conference, item)],
+        stamp=release.published_at,
+        local_times=True,
+    )
+
+
 def agenda_json(*, conference, release):
     """The published agenda, machine-readable (times in ISO 8601 with offsets)."""
     tz = conference.tz

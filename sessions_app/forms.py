@@ -1,9 +1,11 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
 from conference.core.forms import BootstrapMixin
-from conference.core.models import Room
+from conference.core.images import MAX_BYTES, ImageRefused, image_prepare, too_large_message
+from conference.core.models import Organisation, Room
 from sessions_app.models import Session, SessionSpeaker, Speaker, Track
 
 # The fixed palette of track colours (classes in portal.css: no inline styles).
@@ -196,20 +198,39 @@ class TrackForm(UniqueNameMixin, BootstrapMixin, forms.ModelForm):
 
 
 class SpeakerForm(BootstrapMixin, forms.ModelForm):
+    """
+    A speaker, with their photo last in the form: an upload over the limit is
+    stopped while it streams, after the fields in front of it are read.
+    """
+
+    photo_upload = forms.FileField(label=_("Photo"), required=False)
+    remove_photo = forms.BooleanField(label=_("Remove the photo"), required=False)
+
     class Meta:
         model = Speaker
-        fields = ["registration", "name", "title", "bio"]
+        fields = ["registration", "name", "title", "organisation", "bio", "photo_consent"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         labels = {"registration": _("Registered delegate")}
         help_texts = {
             "registration": _(
                 "Link a delegate so that clashes with their B2B meetings are shown; "
                 "leave empty for an outside speaker."
-            )
+            ),
+            "organisation": _("Empty: the linked delegate's organisation, if any."),
         }
 
-    def __init__(self, *args, conference, **kwargs):
+    def __init__(self, *args, conference, upload_refused=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.upload_refused = upload_refused
+        self.prepared_photo = None
+        upload = self.fields["photo_upload"]
+        upload.widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+        upload.help_text = gettext(
+            "JPEG, PNG or WebP, up to %(mb)s MB. Shown publicly only with the speaker's consent."
+        ) % {"mb": MAX_BYTES // (1024 * 1024)}
+        if not self.instance.photo:
+            del self.fields["remove_photo"]
+        self.fields["organisation"].queryset = Organisation.objects.filter(confirmed=True)
         self.fields["registration"].queryset = (
             Registration.objects.filter(conference=conference, status=Registration.Status.APPROVED)
             .select_related("user", "organisation")
@@ -220,6 +241,21 @@ class SpeakerForm(BootstrapMixin, forms.ModelForm):
         )
         self.fields["name"].required = False
         self.fields["name"].help_text = _("Empty: the delegate's name.")
+
+    def clean_photo_upload(self):
+        upload = self.cleaned_data.get("photo_upload")
+        if self.upload_refused:
+            raise forms.ValidationError(too_large_message())
+        if upload:
+            try:
+                self.prepared_photo = image_prepare(upload)
+            except ImageRefused as exc:
+                raise forms.ValidationError(exc.message) from None
+        return upload
+
+    def speaker_values(self):
+        """The model fields as filled in, for `services.speaker_save`."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
 
     def clean(self):
         data = super().clean()

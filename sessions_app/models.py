@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
 from conference.core.db import CounterFieldsMixin
-from conference.core.models import Conference, Room
+from conference.core.models import Conference, Organisation, Room, _image_path
 
 
 class Track(models.Model):
@@ -116,6 +116,23 @@ class Speaker(models.Model):
     name = models.CharField(_("name"), max_length=200)
     title = models.CharField(_("title and affiliation"), max_length=300, blank=True)
     bio = models.TextField(_("short bio"), blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    # Two sizes, written by `services.speaker_save` (EXIF stripped). Shown on
+    # the public pages only with the speaker's consent.
+    photo = models.FileField(_("photo"), upload_to=_image_path, blank=True, max_length=200)
+    photo_small = models.FileField(upload_to=_image_path, blank=True, max_length=200)
+    photo_consent = models.BooleanField(
+        _("photo may be shown publicly"),
+        default=False,
+        help_text=_("Tick only when the speaker has agreed to their photo on the public pages."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -124,6 +141,14 @@ class Speaker(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("sessions_app:speaker", args=[self.conference.slug, self.pk])
+
+    @property
+    def photo_public(self):
+        """Whether the public pages may show the photo: there is one, and consent."""
+        return bool(self.photo_consent and self.photo)
 
 
 class SessionSpeaker(models.Model):

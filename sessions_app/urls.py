@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions_app.views import delegate, organiser, public
+from sessions_app.views import delegate, event_day, organiser, public, speakers
 
 app_name = "sessions_app"
 
@@ -11,7 +11,18 @@ urlpatterns = [
     path("agenda.json", public.agenda_json, name="agenda_json"),
     path("schedule.xml", public.schedule_xml, name="schedule_xml"),
     path("schedule.json", public.schedule_json, name="schedule_json"),
+    path("agenda/grid/", event_day.agenda_grid, name="agenda_grid"),
+    path("agenda/now/", event_day.agenda_now, name="agenda_now"),
     path("agenda/sessions/<int:session_id>/", public.session_detail, name="session"),
+    path("agenda/sessions/<int:session_id>.ics", public.session_ics, name="session_ics"),
+    # Speakers on the published agenda.
+    path("speakers/", speakers.speaker_list, name="speakers"),
+    path("speakers/<int:speaker_id>/", speakers.speaker_detail, name="speaker"),
+    path(
+        "speakers/<int:speaker_id>/photo-<str:size>.webp",
+        speakers.speaker_photo,
+        name="speaker_photo",
+    ),
     path("agenda/sessions/<int:session_id>/signup/", delegate.session_signup, name="signup"),
     # A delegate's own schedule and calendar feed.
     path("me/", delegate.my_schedule, name="my_schedule"),

@@ -25,6 +25,13 @@ from sessions_app.selectors.my_schedule import (
     my_schedule_entries,
     registration_by_calendar_token,
 )
+from sessions_app.selectors.public_grid import (
+    NowAndNext,
+    PublicGridCell,
+    grid_day,
+    now_and_next,
+    public_grid,
+)
 from sessions_app.selectors.releases import (
     ReleaseHead,
     release_head,
@@ -48,6 +55,13 @@ from sessions_app.selectors.snapshots import (
     snapshot_item,
     working_snapshot,
 )
+from sessions_app.selectors.speakers import (
+    speaker_organisation,
+    speaker_photo_url,
+    speaker_published,
+    speaker_with_public_photo,
+    speakers_published,
+)
 from sessions_app.selectors.working_copy import (
     GRID_STEP_MINUTES,
     GridDay,
@@ -65,6 +79,8 @@ __all__ = [
     "SIGNUP_KINDS",
     "AgendaFilters",
     "GridDay",
+    "NowAndNext",
+    "PublicGridCell",
     "ReleaseHead",
     "agenda_cache_key",
     "agenda_conflicts",
@@ -76,8 +92,11 @@ __all__ = [
     "catalogue_get",
     "catalogue_list",
     "conflicting_session_ids",
+    "grid_day",
     "my_schedule_days",
     "my_schedule_entries",
+    "now_and_next",
+    "public_grid",
     "registration_by_calendar_token",
     "release_diff",
     "release_head",
@@ -93,6 +112,11 @@ __all__ = [
     "signup_live_for",
     "signups_live_for_registration",
     "snapshot_item",
+    "speaker_organisation",
+    "speaker_photo_url",
+    "speaker_published",
+    "speaker_with_public_photo",
+    "speakers_published",
     "waitlist_position",
     "working_sessions",
     "working_snapshot",

@@ -31,6 +31,7 @@ def snapshot_item(session, *, removed=False):
         "sequence": session.sequence,
         "speakers": [
             {
+                "id": role.speaker_id,
                 "name": role.speaker.name,
                 "title": role.speaker.title,
                 "bio": role.speaker.bio,
@@ -72,6 +73,18 @@ _DETAIL_FIELDS = (
     "speakers",
     "room_location",
 )
+
+
+def _detail(item, field):
+    """
+    A detail field as compared between releases. Speakers' ids (for the links
+    to their pages) are left out: snapshots recorded before they were kept
+    must not show every session as changed.
+    """
+    value = item.get(field)
+    if field == "speakers" and value:
+        return [{k: v for k, v in s.items() if k != "id"} for s in value]
+    return value
 
 
 def release_diff(previous, current):
@@ -127,7 +140,7 @@ def release_diff(previous, current):
             changes.append(entry(item, "room", old))
         if old["title"] != item["title"]:
             changes.append(entry(item, "renamed", old))
-        if any(old.get(f) != item.get(f) for f in _DETAIL_FIELDS):
+        if any(_detail(old, f) != _detail(item, f) for f in _DETAIL_FIELDS):
             changes.append(entry(item, "updated"))
     for session_id, old in before.items():
         if session_id not in after and not old.get("removed"):

@@ -13,6 +13,7 @@ from sessions_app.services.my_schedule import calendar_token_reset, viewer_time_
 from sessions_app.services.publishing import schedule_publish
 from sessions_app.services.reminders import session_reminders_send
 from sessions_app.services.signups import session_signup, session_signup_cancel
+from sessions_app.services.speakers import speaker_save
 from sessions_app.services.working_copy import (
     catalogue_delete,
     catalogue_save,
@@ -37,5 +38,6 @@ __all__ = [
     "session_save",
     "session_signup",
     "session_signup_cancel",
+    "speaker_save",
     "viewer_time_zone_save",
 ]

@@ -14,8 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conference.core import timezones
 from conference.core.errors import shown_to_user
+from conference.core.images import MAX_BYTES
 from conference.core.models import Role
 from conference.core.permissions import conference_view
+from conference.core.uploads import upload_limit, upload_refused
 from sessions_app import selectors, services
 from sessions_app.forms import (
     RoomForm,
@@ -278,8 +280,12 @@ def _catalogue_object_or_404(access, kind, pk):
 
 def _catalogue_form(kind, conference, *args, **kwargs):
     form_class = _catalogue(kind)["form"]
+    refused = kwargs.pop("upload_refused", False)
     if form_class is SpeakerForm:
         kwargs["conference"] = conference
+        kwargs["upload_refused"] = refused
+    else:
+        args = args[:1]  # rooms and tracks take no files
     return form_class(*args, **kwargs)
 
 
@@ -296,17 +302,40 @@ def catalogue_list(request, access, kind):
     return render(request, "sessions_app/manage/catalogue_list.html", context)
 
 
+@upload_limit(MAX_BYTES)  # a speaker's photo
 @conference_view(Role.ORGANISER)
 def catalogue_edit(request, access, kind, pk=None):
     spec = _catalogue(kind)
     conference = access.conference
     obj = _catalogue_object_or_404(access, kind, pk) if pk is not None else None
-    form = _catalogue_form(kind, conference, request.POST or None, instance=obj)
+    posted = request.method == "POST"
+    form = _catalogue_form(
+        kind,
+        conference,
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        instance=obj,
+        upload_refused=posted and upload_refused(request),
+    )
     form.instance.conference = conference
-    if request.method == "POST" and form.is_valid():
-        obj = services.catalogue_save(
-            conference=conference, kind=kind, obj=obj, data=form.cleaned_data, actor=request.user
-        )
+    if posted and form.is_valid():
+        if kind == "speakers":
+            obj = services.speaker_save(
+                conference=conference,
+                speaker=obj,
+                data=form.speaker_values(),
+                actor=request.user,
+                photo=form.prepared_photo,
+                remove_photo=form.cleaned_data.get("remove_photo", False),
+            )
+        else:
+            obj = services.catalogue_save(
+                conference=conference,
+                kind=kind,
+                obj=obj,
+                data=form.cleaned_data,
+                actor=request.user,
+            )
         messages.success(request, _("“%(name)s” is saved.") % {"name": obj})
         return redirect("sessions_app:catalogue", conference.slug, kind)
     context = {"conference": conference, "kind": kind, "spec": spec, "form": form, "obj": obj}

@@ -242,3 +242,29 @@ def schedule_json(request, access):
         build=frab.schedule_json,
         any_origin=True,
     )
+
+
+@require_GET
+@conference_view(ANYONE)
+def session_ics(request, access, session_id):
+    """One published session as a calendar file ("Add to my calendar")."""
+    conference = access.conference
+    release = selectors.release_head(conference=conference)
+    item = selectors.release_session(release=release, session_id=session_id)
+    if item is None or item.get("removed"):
+        raise Http404
+    etag = f'"session-{session_id}-{release.number}-{get_language()}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        page_cache.feed_headers(not_modified, etag=etag, last_modified=release.published_at)
+        return not_modified
+    body = feeds.session_ics(conference=conference, release=release, item=item)
+    response = page_cache.feed_response(
+        body,
+        "text/calendar; charset=utf-8",
+        etag=etag,
+        last_modified=release.published_at,
+    )
+    filename = f"{conference.slug}-session-{session_id}.ics"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -57,7 +57,8 @@ from conference.core.models import ExportPreset, Job, Role
 from conference.portal.broadcasts.models import Broadcast
 from conference.portal.exports import ExportParams
 from conference.portal.exports.jobs import export_job_run, export_job_start
-from sessions_app.services import schedule_publish, session_signup
+from sessions_app.models import SessionSpeaker
+from sessions_app.services import schedule_publish, session_signup, speaker_save
 from tests.factories import (
     HeartbeatFactory,
     InvitationFactory,
@@ -294,6 +295,14 @@ EXPECTATIONS = {
     "sessions_app:schedule_xml": Row(PUBLIC),
     "sessions_app:schedule_json": Row(PUBLIC),
     "sessions_app:session": Row(PUBLIC, kwargs=lambda w: {"session_id": w.session.pk}),
+    "sessions_app:session_ics": Row(PUBLIC, kwargs=lambda w: {"session_id": w.session.pk}),
+    "sessions_app:agenda_grid": Row(PUBLIC),
+    "sessions_app:agenda_now": Row(PUBLIC),
+    "sessions_app:speakers": Row(PUBLIC),
+    "sessions_app:speaker": Row(PUBLIC, kwargs=lambda w: {"speaker_id": w.speaker.pk}),
+    "sessions_app:speaker_photo": Row(
+        PUBLIC, kwargs=lambda w: {"speaker_id": w.speaker.pk, "size": "small"}
+    ),
     "sessions_app:signup": post(
         E(302, 302, 302, 403, 403, 403), kwargs=lambda w: {"session_id": w.session.pk}
     ),
@@ -611,6 +620,14 @@ class World:
         self.job = Job.objects.create(conference=conference, kind="invitations.send")
         self.email = OutgoingEmailFactory(conference=conference, recipient=delegate.email)
         self.session = SessionFactory(conference=conference, signup_required=True, capacity=10)
+        # A speaker of that session whose photo is public (they agreed).
+        self.speaker = speaker_save(
+            conference=conference,
+            data={"name": "Walk Speaker", "photo_consent": True},
+            actor=personas["organiser"],
+            photo=image_prepare(_png()),
+        )
+        SessionSpeaker.objects.create(session=self.session, speaker=self.speaker)
         schedule_publish(conference=conference, actor=personas["organiser"])
         self.signup = session_signup(registration=self.registration, session_id=self.session.pk)
         self.request = MeetingRequestFactory(

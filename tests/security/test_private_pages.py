@@ -26,6 +26,8 @@ PUBLIC_FOR_EVERYONE = {
     "sessions_app:agenda_json",
     "sessions_app:schedule_xml",
     "sessions_app:schedule_json",
+    "sessions_app:session_ics",
+    "sessions_app:speaker_photo",
 }
 
 

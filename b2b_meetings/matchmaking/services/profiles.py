@@ -12,18 +12,14 @@ photo that no row points to for long, and a row never points to a missing
 file.
 """
 
-import logging
-
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.services import registration_job_title_set
 from b2b_meetings.models import DelegateProfile, OrganisationTopics, Topic
+from conference.core.images import ImageSwap
 from conference.core.models import Organisation
 from conference.core.services import audit_record
-
-logger = logging.getLogger(__name__)
 
 # The languages a delegate may say they speak (ISO 639-1), in this order.
 SPOKEN_LANGUAGES = [
@@ -63,52 +59,6 @@ def language_labels(codes):
     """The names of `codes` in the active language, in the fixed order."""
     labels = dict(SPOKEN_LANGUAGES)
     return [str(labels[code]) for code in SPOKEN_LANGUAGE_CODES if code in codes]
-
-
-def _delete_files(names):
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # a file left behind must not fail the request
-            logger.warning("Could not delete the stored image %s", name, exc_info=True)
-
-
-class _ImageSwap:
-    """
-    Stores new image files for the fields (large, small) of `instance` and
-    removes the old ones once the transaction commits; if the block fails,
-    the new files are deleted and the old ones kept.
-    """
-
-    def __init__(self, instance, fields):
-        self.instance = instance
-        self.fields = fields
-        self.written = []
-
-    def replace(self, prepared, stem):
-        old = self._names()
-        for field, content in zip(self.fields, prepared.files(stem), strict=True):
-            file = getattr(self.instance, field)
-            file.save(content.name, content, save=False)
-            self.written.append(file.name)
-        self._delete_after_commit(old)
-
-    def remove(self):
-        old = self._names()
-        for field in self.fields:
-            setattr(self.instance, field, "")
-        self._delete_after_commit(old)
-
-    def rollback(self):
-        _delete_files(self.written)
-
-    def _names(self):
-        return [getattr(self.instance, f).name for f in self.fields if getattr(self.instance, f)]
-
-    @staticmethod
-    def _delete_after_commit(names):
-        if names:
-            transaction.on_commit(lambda: _delete_files(names))
 
 
 def _conference_topics(conference, topics):
@@ -161,7 +111,7 @@ def delegate_profile_update(
             if profile.languages != languages:
                 profile.languages = languages
                 changed.append("languages")
-            swap = _ImageSwap(profile, ("photo", "photo_small"))
+            swap = ImageSwap(profile, ("photo", "photo_small"))
             if photo is not None:
                 swap.replace(photo, "photo")
                 changed.append("photo")
@@ -224,7 +174,7 @@ def organisation_profile_update(
                 if getattr(org, name) != value:
                     setattr(org, name, value)
                     changed.append(name)
-            swap = _ImageSwap(org, ("logo", "logo_small"))
+            swap = ImageSwap(org, ("logo", "logo_small"))
             if logo is not None:
                 swap.replace(logo, "logo")
                 changed.append("logo")
