@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from accounts import views as accounts_views
 from conference.api.api import api
 from conference.portal import urls_staff
-from conference.portal.views import dashboard, ops, outbox, public
+from conference.portal.views import badge, dashboard, ops, outbox, public, pwa
 
 # The Django admin checks no password of its own: staff log in through
 # allauth (its rate limits, its second factor) and change their password
@@ -23,6 +23,8 @@ event_patterns = (
         path("manage/outbox/<int:email_id>/", outbox.outbox_email, name="outbox_email"),
         path("manage/outbox/<int:email_id>/body/", outbox.outbox_email_body, name="outbox_body"),
         path("manage/outbox/<int:email_id>/resend/", outbox.outbox_resend, name="outbox_resend"),
+        # A delegate's badge as a page, for the phone (kept offline by the service worker).
+        path("me/badge/", badge.my_badge_page, name="my_badge_page"),
         # Exports, the gate list, badges and check-in (conference/portal/urls_staff.py).
         *urls_staff.urlpatterns,
     ],
@@ -39,6 +41,9 @@ urlpatterns = [
     path("metrics", ops.metrics, name="metrics"),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", public.favicon, name="favicon"),
+    # The installable web app: at the root, so the service worker's scope is the whole site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     # Sign-up only from an invitation: allauth's view, given the invitation.

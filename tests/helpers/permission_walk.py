@@ -122,6 +122,8 @@ EXPECTATIONS = {
     "readyz": Row(PUBLIC),
     "metrics": Row(PUBLIC, note="the test client's address is local; others need METRICS_TOKEN"),
     "favicon": Row(ALL(301), note="to the static icon"),
+    "manifest": Row(PUBLIC),
+    "service_worker": Row(PUBLIC),
     "set_language": post(ALL(302)),
     # --- The Django admin: staff users only (no persona is is_staff) --------------------
     "admin:login": Row(
@@ -246,6 +248,7 @@ EXPECTATIONS = {
         CHECKIN_DESK, kwargs=lambda w: {"registration_id": w.registration.pk}
     ),
     "conference:my_badge": Row(DELEGATES),
+    "conference:my_badge_page": Row(DELEGATES),
     "conference:my_meetings_csv": Row(DELEGATES),
     "conference:my_meetings_pdf": Row(DELEGATES),
     # --- Registration (a delegate's own) ------------------------------------------------------

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
 # The same body for everyone who asks (the published agenda): shared caches may
 # keep it, and it is revalidated on every use (sessions_app.views.page_cache.feed_headers).
 PUBLIC_FOR_EVERYONE = {
+    "manifest",
+    "service_worker",
     "sessions_app:agenda_ics",
     "sessions_app:agenda_json",
     "sessions_app:schedule_xml",
