@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +105,26 @@ class SessionMoveForm(forms.Form):
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
             raise forms.ValidationError(_("A session must end after it starts."))
+        return data
+
+
+class SessionPlaceForm(SessionMoveForm):
+    """
+    Where a new session goes when it is started from an empty cell of the
+    timetable (`?room=&starts_at=`): read like any input, and an hour long
+    unless `ends_at` says otherwise.
+    """
+
+    DEFAULT_LENGTH = timedelta(hours=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ends_at"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and not data.get("ends_at") and "ends_at" not in self.errors:
+            data["ends_at"] = data["starts_at"] + self.DEFAULT_LENGTH
         return data
 
 

@@ -23,6 +23,7 @@ from sessions_app.forms import (
     RoomForm,
     SessionForm,
     SessionMoveForm,
+    SessionPlaceForm,
     SessionSpeakerFormSet,
     SpeakerForm,
     TrackForm,
@@ -38,12 +39,22 @@ def _manage_panels(conference):
     return sessions, conflicts, changes, previous
 
 
-def _panel_html(request, conference, conflicts, changes, previous):
+def _unmarked(sessions, changes):
+    """
+    Sessions that publishing leaves out because they are not marked
+    "published" (those just taken off the agenda are in the change list).
+    """
+    changed = {change["session"] for change in changes}
+    return [s for s in sessions if not s.published and s.pk not in changed]
+
+
+def _panel_html(request, conference, sessions, conflicts, changes, previous):
     context = {
         "conference": conference,
         "conflicts": conflicts,
         "changes": changes,
         "previous": previous,
+        "unmarked": _unmarked(sessions, changes),
     }
     return (
         render_to_string("sessions_app/manage/_conflicts.html", context, request=request),
@@ -62,9 +73,11 @@ def agenda_manage(request, access):
     selected = request.GET.get("day", "")
     day = next((d for d in days if d.date.isoformat() == selected), days[0] if days else None)
     conflict_ids = selectors.conflicting_session_ids(conflicts)
+    new_ids = {change["session"] for change in changes if change["change"] == "new"}
     if day is not None:
         for session in day.sessions:
             session.has_conflict = session.pk in conflict_ids
+            session.not_yet_public = session.published and session.pk in new_ids
     context = {
         "conference": conference,
         "days": days,
@@ -73,6 +86,7 @@ def agenda_manage(request, access):
         "conflicts": conflicts,
         "changes": changes,
         "previous": previous,
+        "unmarked": _unmarked(sessions, changes),
         "releases": selectors.release_list(conference=conference, limit=5),
         "tz_label": timezones.time_zone_label(tz, conference=conference),
         "counts": {
@@ -87,9 +101,9 @@ def agenda_manage(request, access):
 @require_GET
 @conference_view(Role.ORGANISER)
 def agenda_manage_panels(request, access):
-    _sessions, conflicts, changes, previous = _manage_panels(access.conference)
+    sessions, conflicts, changes, previous = _manage_panels(access.conference)
     conflicts_html, changes_html = _panel_html(
-        request, access.conference, conflicts, changes, previous
+        request, access.conference, sessions, conflicts, changes, previous
     )
     return JsonResponse(
         {
@@ -118,17 +132,38 @@ def _session_or_404(access, session_id):
     return session
 
 
+def _saved_message(session, *, created):
+    """Says plainly whether delegates can see the session yet."""
+    values = {"title": session.title}
+    if not session.published:
+        return (
+            _(
+                "“%(title)s” is saved. It is not marked “published”, so delegates will not see it, "
+                "even after you publish the agenda."
+            )
+            % values
+        )
+    if created:
+        return (
+            _("“%(title)s” is saved. Not yet public: publish the agenda to show it to delegates.")
+            % values
+        )
+    return _("“%(title)s” is saved. Delegates see the change when you publish the agenda.") % values
+
+
 @conference_view(Role.ORGANISER)
 def session_edit(request, access, session_id=None):
     conference = access.conference
     session = _session_or_404(access, session_id) if session_id else Session(conference=conference)
     if session_id is None and request.method == "GET":
-        # "New session" from a cell of the timetable arrives with its place.
-        initial_form = SessionMoveForm(request.GET, conference=conference)
-        if initial_form.is_valid():
-            session.room = initial_form.cleaned_data["room"]
-            session.starts_at = initial_form.cleaned_data["starts_at"]
-            session.ends_at = initial_form.cleaned_data["ends_at"]
+        # A new session starts marked for the agenda: the next publish shows it.
+        session.published = True
+        # "New session" from an empty cell of the timetable arrives with its place.
+        place = SessionPlaceForm(request.GET, conference=conference)
+        if place.is_valid():
+            session.room = place.cleaned_data["room"]
+            session.starts_at = place.cleaned_data["starts_at"]
+            session.ends_at = place.cleaned_data["ends_at"]
     form = SessionForm(request.POST or None, instance=session, conference=conference)
     speakers = SessionSpeakerFormSet(
         request.POST or None, instance=session, conference=conference, prefix="speakers"
@@ -146,7 +181,7 @@ def session_edit(request, access, session_id=None):
             # Sign-ups came in while the form was open.
             form.add_error("capacity", exc.message)
         else:
-            messages.success(request, _("“%(title)s” is saved.") % {"title": session.title})
+            messages.success(request, _saved_message(session, created=session_id is None))
             day = session.starts_at.astimezone(conference.tz).date().isoformat()
             return redirect(f"{reverse('sessions_app:manage', args=[conference.slug])}?day={day}")
     conflicts = []
@@ -200,8 +235,10 @@ def session_move(request, access, session_id):
         return redirect("sessions_app:session_edit", conference.slug, session.pk)
     if error:
         return JsonResponse({"ok": False, "error": error}, status=400)
-    _sessions, conflicts, changes, previous = _manage_panels(conference)
-    conflicts_html, changes_html = _panel_html(request, conference, conflicts, changes, previous)
+    sessions, conflicts, changes, previous = _manage_panels(conference)
+    conflicts_html, changes_html = _panel_html(
+        request, conference, sessions, conflicts, changes, previous
+    )
     local_start = session.starts_at.astimezone(conference.tz)
     local_end = session.ends_at.astimezone(conference.tz)
     return JsonResponse(

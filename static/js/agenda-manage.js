@@ -1,5 +1,6 @@
 // The organisers' timetable: move a session by dragging it (sideways to
-// another room), resize it by its bottom edge, or with the keyboard
+// another room), resize it by the grip at its bottom, click an empty slot to
+// start a session there, or use the keyboard
 // (Alt+arrows; Alt+Shift+Up/Down for its length). Every change is saved at
 // once with fetch (no page reload) and the conflict and publish panels are
 // refreshed from the server's answer. Without JS each session is a link to
@@ -205,6 +206,7 @@
     const { el, origin, moved } = drag;
     el.classList.remove("is-dragging");
     drag = null;
+    lastDragEnd = Date.now();
     if (!moved) {
       return;
     }
@@ -225,6 +227,59 @@
   });
   // Links would otherwise start the browser's own drag of the URL.
   grid.addEventListener("dragstart", (event) => event.preventDefault());
+
+  // An empty slot: a click opens the new-session form with its room, day and
+  // start time (to the quarter hour) filled in. A dashed ghost shows where.
+  const QUARTER = 15;
+  const ghost = document.createElement("div");
+  ghost.className = "tt-ghost";
+  ghost.setAttribute("aria-hidden", "true");
+  grid.appendChild(ghost);
+  let lastDragEnd = 0;
+
+  function slotAt(event) {
+    if (event.target !== grid) {
+      return null; // a session, a room header or an hour label
+    }
+    const col = columnAt(event.clientX);
+    const firstHour = grid.querySelector(".tt-hour");
+    if (!col || !firstHour) {
+      return null;
+    }
+    const offset = Math.floor((event.clientY - firstHour.getBoundingClientRect().top) / rowHeight());
+    if (offset < 0) {
+      return null;
+    }
+    const minutes = Math.floor((firstMinute + offset * STEP) / QUARTER) * QUARTER;
+    const start = 2 + (minutes - firstMinute) / STEP;
+    if (maxRow > 2 && start >= maxRow) {
+      return null;
+    }
+    const end = maxRow > 2 ? Math.min(maxRow, start + 60 / STEP) : start + 60 / STEP;
+    return { col, start, end, room: roomOf(col), time: timeOf(start) };
+  }
+
+  grid.addEventListener("mousemove", (event) => {
+    const slot = drag ? null : slotAt(event);
+    ghost.classList.toggle("is-shown", Boolean(slot));
+    if (slot) {
+      setPlace(ghost, slot);
+      ghost.textContent = `+ ${slot.time.slice(11)} ${grid.dataset.newLabel || ""}`;
+    }
+  });
+  grid.addEventListener("mouseleave", () => ghost.classList.remove("is-shown"));
+
+  grid.addEventListener("click", (event) => {
+    if (Date.now() - lastDragEnd < 400) {
+      return;
+    }
+    const slot = slotAt(event);
+    if (!slot || !grid.dataset.newUrl) {
+      return;
+    }
+    const query = new URLSearchParams({ room: slot.room, starts_at: slot.time });
+    window.location.assign(`${grid.dataset.newUrl}?${query}`);
+  });
 
   // Keyboard: Alt+arrows move; Alt+Shift+Up/Down resize. Saved after a pause.
   const pending = new Map();
