@@ -20,12 +20,14 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # `make test-fast`: xdist workers (auto = one per CPU) and the slow groups it leaves out.
 TEST_WORKERS ?= auto
-SLOW_GROUPS := e2e or reliability or celery_worker or scheduler_slow
+SLOW_GROUPS := e2e or reliability or celery_worker or scheduler_slow or cluster
 
-.PHONY: help venv lock run test test-fast messages lint format bench migrate clean distclean
+.PHONY: help venv lock run cluster test test-fast messages lint format bench migrate clean distclean
 
 help:
 	@echo "make run       portal with demo data on http://$(HOST):$(PORT)/ (SQLite, on-disk broker)"
+	echo "make cluster  haproxy, two web nodes, two workers, two beats and pgbouncer on"
+	echo "                127.0.0.2-9 (cluster/run.py), database portal_cluster (CLUSTER_DATABASE_URL)"
 	echo "make test      ruff, layers, migrations check and the whole suite against PostgreSQL"
 	echo "                and Redis (DATABASE_URL, REDIS_URL and PYTEST_ARGS are passed through)"
 	echo "make test-fast ruff, then the suite without its slow groups ($(SLOW_GROUPS))"
@@ -120,6 +122,17 @@ run: venv
 
 migrate: venv
 	@$(PY) manage.py migrate --noinput
+
+# The reference topology of a multi-host deployment on this machine (README,
+# "Cluster"): every node on its own loopback address and in its own folder under
+# var/cluster/, on a database of its own that is created, migrated and seeded
+# once. Needs haproxy and pgbouncer (Debian); Ctrl-C stops every node.
+cluster: venv
+	@if [ -n "$$(find . -path ./$(VENV) -prune -o -path '*/locale/*' -name '*.po' -print -quit)" ] \
+			&& command -v msgfmt >/dev/null; then
+		$(PY) manage.py compilemessages -v 0 --ignore '$(VENV)' --ignore node_modules
+	fi
+	exec $(PY) -m cluster.run --setup
 
 # --- quality ----------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""A cluster of the portal on one machine (`make cluster`, tests/cluster): see run.py."""
