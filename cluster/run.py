@@ -148,7 +148,9 @@ class Cluster:
     Writes the configuration under `base_dir`, starts the nodes, waits until
     they are healthy, stops them. `free_ports` takes a free port on each
     address instead of the fixed ones (8080 for the balancer, 8000 for the
-    web nodes, 6432 for pgbouncer), so that runs can overlap.
+    web nodes, 6432 for pgbouncer), so that runs can overlap. `web_nodes`
+    (1 or 2) starts web1 alone or both (bench/bench_cluster.py compares
+    them); each runs `web_workers` gunicorn processes of `web_threads` threads.
     """
 
     def __init__(
@@ -159,20 +161,27 @@ class Cluster:
         *,
         free_ports=False,
         lb_port=8080,
+        web_nodes=2,
+        web_workers=2,
         web_threads=4,
         worker_concurrency=2,
         extra_env=None,
     ):
+        if not 1 <= web_nodes <= len(WEB_ADDRESSES):
+            raise ClusterError(f"web_nodes must be 1 to {len(WEB_ADDRESSES)}, not {web_nodes}")
         self.base_dir = Path(base_dir).resolve()
         self.database_url = database_url
         self.redis_url = redis_url
+        # The first `web_nodes` of web1, web2 start; haproxy lists only those.
+        self.web_addresses = dict(list(WEB_ADDRESSES.items())[:web_nodes])
+        self.web_workers = web_workers
         self.web_threads = web_threads
         self.worker_concurrency = worker_concurrency
         self.extra_env = dict(extra_env or {})
         self.lb_port = free_port(LB_ADDRESS) if free_ports else lb_port
         self.web_ports = {
             name: free_port(address) if free_ports else 8000
-            for name, address in WEB_ADDRESSES.items()
+            for name, address in self.web_addresses.items()
         }
         self.pgbouncer_port = free_port(PGBOUNCER_ADDRESS) if free_ports else 6432
         self.nodes = {}
@@ -270,9 +279,14 @@ class Cluster:
     def _write_haproxy(self):
         folder = self.base_dir / "haproxy"
         folder.mkdir(parents=True, exist_ok=True)
+        # No more requests at once to a node than it has threads: the rest wait
+        # in haproxy's queue (up to `timeout queue`), so that a busy node's
+        # health check is not stuck behind them and the node marked down.
+        slots = self.web_workers * self.web_threads
         servers = "\n".join(
-            f"    server {name} {address}:{self.web_ports[name]} check inter 1s fall 2 rise 2"
-            for name, address in WEB_ADDRESSES.items()
+            f"    server {name} {address}:{self.web_ports[name]} maxconn {slots}"
+            " check inter 1s fall 2 rise 2"
+            for name, address in self.web_addresses.items()
         )
         (folder / "haproxy.cfg").write_text(
             f"""# Written by cluster/run.py: the load balancer of the one-machine cluster.
@@ -292,6 +306,9 @@ defaults
     retries 2
     retry-on conn-failure empty-response response-timeout
     timeout connect 3s
+    timeout queue 30s
+    # A node that answers its check late is busy, not dead; a dead one refuses at once.
+    timeout check 5s
     timeout client 60s
     timeout server 60s
 
@@ -318,8 +335,13 @@ backend web
         argv = [
             *(sys.executable, "-m", "gunicorn", "conference.wsgi:application"),
             *("--bind", f"{address}:{self.web_ports[name]}"),
-            *("--workers", "2", "--threads", str(self.web_threads)),
+            *("--workers", str(self.web_workers), "--threads", str(self.web_threads)),
             *("--timeout", "30", "--graceful-timeout", "10"),
+            # Longer than haproxy keeps idle connections to the node (it closes
+            # half of them every 5 s, pool-purge-delay): were the node to close
+            # one first (gunicorn's default is 2 s), a POST haproxy sent on it
+            # just then would fail unanswered, as a POST is not retried.
+            *("--keep-alive", "75"),
             *("--access-logfile", "-"),
         ]
         return Node(name, address, workdir, argv, self._app_env(workdir))
@@ -343,12 +365,23 @@ backend web
 
     # Setup ----------------------------------------------------------------------
 
+    def direct_env(self, workdir=None):
+        """
+        The nodes' settings (secret key, cache, broker) with PostgreSQL reached
+        straight, not through pgbouncer: for manage.py, and for a process that
+        sets up Django to prepare data the nodes will serve (a benchmark).
+        """
+        return self._app_env(
+            Path(workdir or self.base_dir),
+            DATABASE_URL=self.database_url,
+            DATABASE_POOLER="",
+            DATABASE_DIRECT_URL="",
+        )
+
     def _manage(self, *args, workdir=None, timeout=600):
         """manage.py straight against PostgreSQL (migrations want the session)."""
         workdir = Path(workdir or self.base_dir)
-        env = self._app_env(
-            workdir, DATABASE_URL=self.database_url, DATABASE_POOLER="", DATABASE_DIRECT_URL=""
-        )
+        env = self.direct_env(workdir)
         done = subprocess.run(  # noqa: S603 (our own argv, no shell)
             [sys.executable, str(PROJECT_DIR / "manage.py"), *args],
             cwd=workdir,
@@ -421,7 +454,7 @@ backend web
 
         # Each web node collects its own static files (in parallel: they are slow).
         collecting = []
-        for name in WEB_ADDRESSES:
+        for name in self.web_addresses:
             workdir = self.base_dir / name
             workdir.mkdir(parents=True, exist_ok=True)
             collecting.append(
@@ -448,7 +481,7 @@ backend web
         )
         self._wait(lambda: self._pgbouncer_answers(), "pgbouncer", deadline, pgbouncer)
 
-        for name, address in WEB_ADDRESSES.items():
+        for name, address in self.web_addresses.items():
             self.nodes[name] = self._web(name, address)
         for name, address in WORKER_ADDRESSES.items():
             self.nodes[name] = self._worker(name, address)
@@ -459,7 +492,7 @@ backend web
             if name != "pgbouncer":
                 node.start()
 
-        for name, address in WEB_ADDRESSES.items():
+        for name, address in self.web_addresses.items():
             port = self.web_ports[name]
             self._wait(lambda a=address, p=port: _answers(a, p), name, deadline, self.nodes[name])
         for name in WORKER_ADDRESSES:
@@ -467,8 +500,8 @@ backend web
             self._wait(lambda n=node: " ready." in n.log(), name, deadline, node)
         self._wait(self.beat_leader, "a beat leader", deadline)
         self._wait(
-            lambda: self.servers_up() == set(WEB_ADDRESSES),
-            "haproxy to see both web nodes up",
+            lambda: self.servers_up() == set(self.web_addresses),
+            "haproxy to see every web node up",
             deadline,
             self.nodes["haproxy"],
         )
@@ -566,7 +599,7 @@ def main(argv=None):
         cluster.start()
         print()
         print(f"  Portal:   {cluster.lb_url}/events/bcmec/  (haproxy on {LB_ADDRESS})")
-        for name, address in WEB_ADDRESSES.items():
+        for name, address in cluster.web_addresses.items():
             print(f"  {name}:     http://{address}:{cluster.web_ports[name]}/")
         print(f"  Workers:  {', '.join(WORKER_ADDRESSES)}; beats: {', '.join(BEAT_ADDRESSES)}")
         print(f"  Leader:   {cluster.beat_leader()}")
