@@ -199,7 +199,7 @@ def registration_personal_data(*, user, conference):
         .first()
     )
     return {
-        "conference": {"name": conference.name, "slug": conference.slug},
+        "conference": {"name": str(conference.name), "slug": conference.slug},
         "account": {
             "email": user.email,
             "given_name": user.given_name,

@@ -48,7 +48,7 @@ def _meeting_place(context):
         return ""
     parts = [_g("Table %(table)s") % {"table": table.label}]
     if room is not None:
-        parts += [room.name, room.location]
+        parts += [str(room.name), room.location]
     return ", ".join(part for part in parts if part)
 
 
@@ -460,7 +460,9 @@ def _schedule_line(line):
     meeting = line["meeting"]
     room = meeting.table.room
     place = ", ".join(
-        part for part in (_g("Table %(table)s") % {"table": meeting.table.label}, room.name) if part
+        part
+        for part in (_g("Table %(table)s") % {"table": meeting.table.label}, str(room.name))
+        if part
     )
     others = "; ".join(person_label(p) for p in line["others"])
     text = f"- {_slot_time(meeting.slot)} · {place} · {_g('with')} {others}"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
+from conference.core.content import content_text
 from conference.core.email_templates import (
     EmailKind,
     Placeholder,
@@ -50,7 +51,8 @@ def _session_time(context):
 
 def _session_room(context):
     session = _session(context)
-    return ", ".join(part for part in (session.get("room"), session.get("room_location")) if part)
+    room = content_text(session.get("room", ""))
+    return ", ".join(part for part in (room, session.get("room_location")) if part)
 
 
 def _my_schedule_link(context):
@@ -82,7 +84,7 @@ def _reminder_samples(conference):
         user = signup.registration.user
         samples.append(
             Sample(
-                label=f"{user.display_name} <{user.email}> · {session['title']}",
+                label=f"{user.display_name} <{user.email}> · {content_text(session['title'])}",
                 context={
                     "user": user,
                     "registration": signup.registration,
@@ -98,7 +100,11 @@ def _reminder_samples(conference):
 SESSION_PLACEHOLDERS = (
     *recipient_placeholders(),
     *conference_placeholders(),
-    Placeholder("session_title", _("The session's title"), lambda c: _session(c).get("title", "")),
+    Placeholder(
+        "session_title",
+        _("The session's title"),
+        lambda c: content_text(_session(c).get("title", "")),
+    ),
     Placeholder(
         "session_time",
         _("The session's day and time, with the conference's time zone"),
@@ -128,7 +134,8 @@ def _changes(context):
     """One line per changed session, as the standard email lists them; the zone when times show."""
     changes = context.get("changes") or []
     lines = [
-        f"- {change['title']}: " + _plain("emails/session_part_change.txt", {"change": change})
+        f"- {content_text(change['title'])}: "
+        + _plain("emails/session_part_change.txt", {"change": change})
         for change in changes
     ]
     if any(change["change"] == "moved" for change in changes):

@@ -73,7 +73,7 @@ def agenda_ics(*, conference, release):
         for item in selectors.agenda_items(release=release, include_removed=True)
     ]
     return ics_calendar(
-        name=conference.name,
+        name=str(conference.name),
         time_zone=conference.time_zone,
         events=events,
         stamp=release.published_at if release else None,
@@ -135,7 +135,7 @@ def agenda_json(*, conference, release):
         )
     data = {
         "conference": {
-            "name": conference.name,
+            "name": str(conference.name),
             "slug": conference.slug,
             "time_zone": conference.time_zone,
             "start_date": conference.start_date.isoformat(),

@@ -1,13 +1,15 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
+from conference.core.content import ContentFormMixin, content_data_values
 from conference.core.forms import BootstrapMixin
 from conference.core.images import MAX_BYTES, ImageRefused, image_prepare, too_large_message
-from conference.core.models import Organisation, Room
+from conference.core.models import Conference, Organisation, Room
 from sessions_app.models import Session, SessionSpeaker, Speaker, Track
 
 # The fixed palette of track colours (classes in portal.css: no inline styles).
@@ -32,7 +34,7 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs={"step": 300, **(attrs or {})}, format="%Y-%m-%dT%H:%M")
 
 
-class SessionForm(BootstrapMixin, forms.ModelForm):
+class SessionForm(ContentFormMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Session
         fields = [
@@ -51,7 +53,6 @@ class SessionForm(BootstrapMixin, forms.ModelForm):
         widgets = {
             "starts_at": LocalDateTimeInput(),
             "ends_at": LocalDateTimeInput(),
-            "description": forms.Textarea(attrs={"rows": 4}),
         }
         labels = {"track": _("Track"), "room": _("Room")}
         help_texts = {
@@ -63,6 +64,7 @@ class SessionForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, conference, **kwargs):
         super().__init__(*args, **kwargs)
         self.conference = conference
+        self.content_languages_apply(conference)
         self.fields["track"].queryset = Track.objects.filter(conference=conference)
         self.fields["room"].queryset = Room.objects.filter(conference=conference)
         self.fields["kind"].help_text = _(
@@ -189,18 +191,25 @@ SessionSpeakerFormSet = forms.inlineformset_factory(
 )
 
 
-class UniqueNameMixin:
-    """A friendly error for a name already used in the conference (a constraint too)."""
+class UniqueNameMixin(ContentFormMixin):
+    """
+    A friendly error for a name already used in the conference, in any of its
+    languages (the constraint covers the exact same texts).
+    """
+
+    def __init__(self, *args, conference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.content_languages_apply(conference)
 
     def clean_name(self):
         name = self.cleaned_data["name"]
-        others = type(self.instance).objects.filter(
-            conference_id=self.instance.conference_id, name__iexact=name
-        )
+        wanted = {text.casefold() for text in content_data_values(name)}
+        others = type(self.instance).objects.filter(conference_id=self.instance.conference_id)
         if self.instance.pk:
             others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise forms.ValidationError(_("This name is already used in this conference."))
+        for other in others.only("name"):
+            if wanted & {text.casefold() for text in content_data_values(other.name)}:
+                raise forms.ValidationError(_("This name is already used in this conference."))
         return name
 
 
@@ -216,10 +225,9 @@ class TrackForm(UniqueNameMixin, BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Track
         fields = ["name", "description", "colour", "position"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class SpeakerForm(BootstrapMixin, forms.ModelForm):
+class SpeakerForm(ContentFormMixin, BootstrapMixin, forms.ModelForm):
     """
     A speaker, with their photo last in the form: an upload over the limit is
     stopped while it streams, after the fields in front of it are read.
@@ -231,7 +239,6 @@ class SpeakerForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Speaker
         fields = ["registration", "name", "title", "organisation", "bio", "photo_consent"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         labels = {"registration": _("Registered delegate")}
         help_texts = {
             "registration": _(
@@ -243,6 +250,7 @@ class SpeakerForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, conference, upload_refused=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.content_languages_apply(conference)
         self.upload_refused = upload_refused
         self.prepared_photo = None
         upload = self.fields["photo_upload"]
@@ -288,4 +296,38 @@ class SpeakerForm(BootstrapMixin, forms.ModelForm):
             else:
                 data["name"] = registration.user.display_name
                 self.instance.name = data["name"]
+        return data
+
+
+class ConferenceTextsForm(ContentFormMixin, BootstrapMixin, forms.ModelForm):
+    """The conference's content languages and its own texts, in each of them side by side."""
+
+    content_languages = forms.MultipleChoiceField(
+        label=_("Content languages"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The languages you write session titles, abstracts, tracks, rooms and bios in. "
+            "Delegates see their own language where it is written, else the default."
+        ),
+    )
+
+    class Meta:
+        model = Conference
+        fields = ["content_languages", "default_content_language", "name", "tagline", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.content_languages_apply(self.instance)
+        self.fields["content_languages"].widget.attrs["class"] = "form-check-input"
+
+    def clean(self):
+        data = super().clean()
+        languages = data.get("content_languages") or []
+        default = data.get("default_content_language")
+        if languages and default and default not in languages:
+            self.add_error(
+                "default_content_language",
+                _("The default content language must be one of the content languages."),
+            )
         return data

@@ -103,9 +103,9 @@ def _event(conference, item, *, starts_at, ends_at, acronym, room):
         "subtitle": "",
         "track": item["track"] or None,
         "type": item["kind"],
-        # Sessions carry no language of their own: organisers write the
-        # agenda in the portal's default language, whatever the feed's.
-        "language": settings.LANGUAGE_CODE,
+        # The language the title is shown in (the feed's, where written;
+        # else the conference's default), set by `release_snapshot`.
+        "language": item.get("language") or settings.LANGUAGE_CODE,
         "abstract": item["description"],
         # Who speaks in which role, in the feed's language.
         "description": _session_description({**item, "description": ""}),
@@ -196,7 +196,7 @@ def schedule_json(*, conference, release):
             "base_url": _base_url(conference),
             "conference": {
                 "acronym": _acronym(conference),
-                "title": conference.name,
+                "title": str(conference.name),
                 "start": min(conference.start_date, days[0].day).isoformat(),
                 "end": max(conference.end_date, days[-1].day).isoformat(),
                 "daysCount": len(days),
@@ -268,7 +268,7 @@ def schedule_xml(*, conference, release):
     _text(root, "version", _version(release))
     element = ET.SubElement(root, "conference")
     _text(element, "acronym", _acronym(conference))
-    _text(element, "title", conference.name)
+    _text(element, "title", str(conference.name))
     _text(element, "start", min(conference.start_date, days[0].day).isoformat())
     _text(element, "end", max(conference.end_date, days[-1].day).isoformat())
     _text(element, "days", len(days))

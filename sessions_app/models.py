@@ -4,14 +4,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Registration
+from conference.core.content import ContentCharField, ContentTextField
 from conference.core.db import CounterFieldsMixin
 from conference.core.models import Conference, Organisation, Room, _image_path
 
 
 class Track(models.Model):
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="tracks")
-    name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    name = ContentCharField(_("name"), max_length=100)
+    description = ContentTextField(_("description"), blank=True)
     # One of a fixed palette (see templates), so no inline style is needed.
     colour = models.CharField(_("colour"), max_length=20, default="teal")
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -27,7 +28,7 @@ class Track(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return str(self.name)
 
 
 class Session(CounterFieldsMixin, models.Model):
@@ -51,8 +52,8 @@ class Session(CounterFieldsMixin, models.Model):
     room = models.ForeignKey(
         Room, on_delete=models.SET_NULL, null=True, blank=True, related_name="sessions"
     )
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    title = ContentCharField(_("title"), max_length=200)
+    description = ContentTextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PANEL)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
@@ -100,7 +101,7 @@ class Session(CounterFieldsMixin, models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return str(self.title)
 
     def get_absolute_url(self):
         return reverse("sessions_app:session", args=[self.conference.slug, self.pk])
@@ -115,7 +116,7 @@ class Speaker(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     title = models.CharField(_("title and affiliation"), max_length=300, blank=True)
-    bio = models.TextField(_("short bio"), blank=True)
+    bio = ContentTextField(_("short bio"), blank=True)
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.SET_NULL,

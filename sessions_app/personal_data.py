@@ -14,7 +14,7 @@ def session_signups(sender, *, registration, **kwargs):
     signups = SessionSignup.objects.filter(registration=registration).select_related("session")
     return "session_signups", [
         {
-            "session": signup.session.title,
+            "session": str(signup.session.title),
             "starts_at": iso(signup.session.starts_at),
             "status": signup.status,
         }

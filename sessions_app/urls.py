@@ -51,6 +51,7 @@ urlpatterns = [
         organiser.session_delete,
         name="session_delete",
     ),
+    path("manage/agenda/languages/", organiser.conference_texts, name="conference_texts"),
     path("manage/agenda/<str:kind>/", organiser.catalogue_list, name="catalogue"),
     path("manage/agenda/<str:kind>/new/", organiser.catalogue_edit, name="catalogue_new"),
     path("manage/agenda/<str:kind>/<int:pk>/", organiser.catalogue_edit, name="catalogue_edit"),

@@ -151,7 +151,7 @@ def _proposal_rows(preview, time_zone):
             f"{end:%H:%M}",
             time_zone,
             p.table.label if p.table else "",
-            p.table.room.name if p.table else "",
+            str(p.table.room.name) if p.table else "",
             *_people(p.people),
             "" if p.moves else p.request.get_priority_display(),
             moved_from,

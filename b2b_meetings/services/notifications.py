@@ -57,7 +57,7 @@ def meeting_ics(meeting, participants, *, method="REQUEST", cancelled=False, rec
         part
         for part in [
             _("Table %(table)s") % {"table": meeting.table.label},
-            room.name,
+            str(room.name),
             room.location,
             conference.venue,
         ]
@@ -80,11 +80,11 @@ def meeting_ics(meeting, participants, *, method="REQUEST", cancelled=False, rec
         ],
         organizer=(
             conference.contact_email or settings.DEFAULT_FROM_EMAIL,
-            conference.sender_name or conference.name,
+            conference.sender_name or str(conference.name),
         ),
     )
     return ics_calendar(
-        name=conference.name, time_zone=conference.time_zone, events=[event], method=method
+        name=str(conference.name), time_zone=conference.time_zone, events=[event], method=method
     ).decode()
 
 

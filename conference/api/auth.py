@@ -13,6 +13,7 @@ from conference.api.errors import Problem, forbidden
 from conference.api.ratelimit import rate_limit_check
 from conference.api.scopes import Scope
 from conference.api.tokens import token_authenticate
+from conference.core.content import content_fallback_set
 
 
 class TokenAuth(HttpBearer):
@@ -58,4 +59,6 @@ def event_for(request, slug, scope):
                     "holds the role)."
                 )
             raise forbidden(message % {"scope": names})
+    # Texts missing in the request's language fall back to the conference's default.
+    content_fallback_set(conference.default_content_language)
     return conference

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Prefetch
 from django.db.models.functions import Greatest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Invitation, Registration
 from b2b_meetings.models import Meeting, MeetingSeat, MeetingSlot, Table
@@ -69,7 +70,7 @@ def agenda_sessions(*, conference):
     key = agenda.agenda_cache_key(
         conference=conference,
         release=head,
-        language="",
+        language=translation.get_language() or "",
         tz=conference.tz,
         part=f"api-sessions:{conference.slug}",
     )

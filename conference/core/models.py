@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from conference.core.content import ContentCharField, ContentTextField
 from conference.core.db import CounterFieldsMixin
 
 
@@ -24,11 +25,34 @@ def default_reminder_offsets():
     return [24 * 60, 60]
 
 
+def default_content_languages():
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def validate_content_languages(value):
+    known = {code for code, _name in settings.LANGUAGES}
+    if not isinstance(value, list) or not value or not set(value) <= known:
+        raise ValidationError(_("Choose at least one of the site's languages."))
+
+
 class Conference(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = ContentCharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    tagline = models.CharField(_("tagline"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    tagline = ContentCharField(_("tagline"), max_length=300, blank=True)
+    description = ContentTextField(_("description"), blank=True)
+    # The languages organisers write the content in (session titles, bios...),
+    # and the one shown where a text is missing in the viewer's language.
+    content_languages = models.JSONField(
+        _("content languages"),
+        default=default_content_languages,
+        validators=[validate_content_languages],
+    )
+    default_content_language = models.CharField(
+        _("default content language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
     host = models.CharField(_("host"), max_length=200, blank=True)
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -112,10 +136,28 @@ class Conference(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return str(self.name)
 
     def get_absolute_url(self):
         return reverse("conference:home", args=[self.slug])
+
+    def clean(self):
+        if self.content_languages and self.default_content_language not in self.content_languages:
+            raise ValidationError(
+                {
+                    "default_content_language": _(
+                        "The default content language must be one of the content languages."
+                    )
+                }
+            )
+
+    @property
+    def content_locales(self):
+        """The content languages in the site's order, the default one first."""
+        chosen = set(self.content_languages or []) | {self.default_content_language}
+        ordered = [code for code, _name in settings.LANGUAGES if code in chosen]
+        ordered.sort(key=lambda code: code != self.default_content_language)
+        return ordered
 
     @property
     def tz(self):
@@ -209,7 +251,7 @@ class Organisation(models.Model):
 
 class Room(models.Model):
     conference = models.ForeignKey(Conference, on_delete=models.CASCADE, related_name="rooms")
-    name = models.CharField(_("name"), max_length=100)
+    name = ContentCharField(_("name"), max_length=100)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -225,7 +267,7 @@ class Room(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return str(self.name)
 
 
 class Role(models.TextChoices):

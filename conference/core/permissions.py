@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conference.core.content import content_fallback_set
 from conference.core.models import Conference, ConferenceRole, Role
 
 # Pseudo-roles, next to the staff roles of `Role`.
@@ -79,6 +80,8 @@ class Access:
 def get_access(request, slug):
     """The conference of `slug` and what the requesting user may do there."""
     conference = get_object_or_404(Conference, slug=slug)
+    # Texts missing in the viewer's language fall back to the conference's default.
+    content_fallback_set(conference.default_content_language)
     user = request.user
     if not user.is_authenticated:
         return Access(conference=conference, user=user)

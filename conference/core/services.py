@@ -21,6 +21,7 @@ from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
+from conference.core.content import content_fallback
 from conference.core.email_templates.registry import kind_get
 from conference.core.email_templates.rendering import wording_render
 from conference.core.email_templates.selectors import override_get
@@ -137,7 +138,8 @@ def _email_row(
         **context,
     }
     zone = conference.tz if conference else timezone.get_current_timezone()
-    with translation.override(language), timezone.override(zone):
+    # Content texts (session titles...) in the recipient's language, else the conference's default.
+    with translation.override(language), timezone.override(zone), content_fallback(conference):
         if wording is not None:
             subject, body_text, body_html = _wording_render(wording, context)
         else:
@@ -444,7 +446,7 @@ def audit_record(*, actor, action, conference=None, obj=None, summary="", data=N
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        summary=summary[:300],
+        summary=str(summary)[:300],
         data=data or {},
     )
 

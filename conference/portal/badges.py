@@ -128,7 +128,7 @@ def draw_badge(canvas, registration, *, x, y, width, height, conference, kind_la
     header = 17 * mm
     canvas.setFillColor(NAVY)
     canvas.rect(x, y + height - header, width, header, stroke=0, fill=1)
-    title = conference.name
+    title = str(conference.name)
     title_font = font.for_text(title, bold=True)
     title_size = fit_size(title, title_font, width - 8 * mm, largest=10, smallest=6)
     _centre(canvas, title, centre, y + height - 8 * mm, title_font, title_size, white, bold=True)
@@ -211,7 +211,7 @@ def badges_pdf(*, conference, registrations, sheet="a6"):
     output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response)
     canvas = Canvas(output, pagesize=pagesize, pageCompression=1)
     canvas.setTitle(_("Badges · %(conference)s") % {"conference": conference.name})
-    canvas.setAuthor(conference.name)
+    canvas.setAuthor(str(conference.name))
     per_page = across * down
     count = 0
     for count, registration in enumerate(registrations, start=1):

@@ -6,7 +6,7 @@ conference; a fixed number of queries each.
 
 from b2b_meetings.models import Meeting, MeetingRequest
 from conference.core.selectors import count_by
-from sessions_app.selectors import release_latest
+from sessions_app.selectors import release_latest, release_snapshot
 
 
 def conference_overview(*, conference):
@@ -16,7 +16,7 @@ def conference_overview(*, conference):
     sessions not cancelled, the tracks' names in order, and the number of days.
     """
     release = release_latest(conference=conference)
-    sessions = release.snapshot if release else []
+    sessions = release_snapshot(release=release)  # texts in the viewer's language
     return {
         "session_count": len([s for s in sessions if not s.get("cancelled")]),
         "tracks": sorted({s["track"] for s in sessions if s.get("track")}),

@@ -62,6 +62,7 @@ from sessions_app.selectors.speakers import (
     speaker_with_public_photo,
     speakers_published,
 )
+from sessions_app.selectors.translations import sessions_untranslated
 from sessions_app.selectors.working_copy import (
     GRID_STEP_MINUTES,
     GridDay,
@@ -107,6 +108,7 @@ __all__ = [
     "session_for_organiser",
     "session_localise",
     "session_seats_left",
+    "sessions_untranslated",
     "signup_clashes",
     "signup_get_for_registration",
     "signup_live_for",

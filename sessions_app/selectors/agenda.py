@@ -47,12 +47,10 @@ class AgendaFilters:
             return False
         if self.q:
             words = self.q.casefold().split()
+            # `search` (every language's texts) is set by `release_snapshot`.
             haystack = " ".join(
                 [
-                    item["title"],
-                    item.get("description", ""),
-                    item.get("room", ""),
-                    item.get("track", ""),
+                    item.get("search") or item["title"],
                     *(f"{s['name']} {s.get('title', '')}" for s in item.get("speakers", [])),
                 ]
             ).casefold()

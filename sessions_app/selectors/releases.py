@@ -4,7 +4,11 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
+from conference.core.content import content_all, content_language, content_text
 from sessions_app.models import ScheduleRelease
+
+# The texts of a snapshot item written in several languages.
+ITEM_TEXTS = ("title", "description", "room", "track")
 
 
 def release_latest(*, conference):
@@ -43,10 +47,37 @@ def release_head(*, conference):
 
 
 def release_snapshot(*, release):
-    """The snapshot of `release` (fetched when a deferred head needs it)."""
+    """
+    The snapshot of `release` (fetched when a deferred head needs it), its
+    texts in the active language (`snapshot_localise`).
+    """
     if release is None:
         return []
-    return release.snapshot
+    return snapshot_localise(release.snapshot)
+
+
+def snapshot_localise(items):
+    """
+    Copies of snapshot items with each text in the active language, falling
+    back to the conference's default (see `conference.core.content`), and
+    `search`: every language's texts, so that a search finds a session by
+    its title in any language.
+    """
+    localised = []
+    for item in items:
+        item = dict(item)
+        item["search"] = " ".join(content_all(item.get(name, "")) for name in ITEM_TEXTS)
+        item["language"] = content_language(item.get("title", ""))
+        for name in ITEM_TEXTS:
+            if name in item:
+                item[name] = content_text(item[name])
+        if item.get("speakers"):
+            item["speakers"] = [
+                {**speaker, "bio": content_text(speaker.get("bio", ""))}
+                for speaker in item["speakers"]
+            ]
+        localised.append(item)
+    return localised
 
 
 def release_list(*, conference, limit=10):

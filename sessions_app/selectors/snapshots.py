@@ -1,5 +1,6 @@
 """Snapshots of the working copy, and the change log between two of them."""
 
+from conference.core.content import content_data, content_same
 from sessions_app.selectors.releases import release_latest
 from sessions_app.selectors.working_copy import working_sessions
 
@@ -10,16 +11,16 @@ def snapshot_item(session, *, removed=False):
     track = session.track
     return {
         "id": session.pk,
-        "title": session.title,
-        "description": session.description,
+        "title": content_data(session.title),
+        "description": content_data(session.description),
         "kind": session.kind,
         "starts_at": session.starts_at.isoformat(),
         "ends_at": session.ends_at.isoformat(),
-        "room": room.name if room else "",
+        "room": content_data(room.name) if room else "",
         "room_id": session.room_id,
         "room_position": room.position if room else 0,
         "room_location": room.location if room else "",
-        "track": track.name if track else "",
+        "track": content_data(track.name) if track else "",
         "track_id": session.track_id,
         "track_colour": track.colour if track else "",
         "capacity": session.capacity,
@@ -34,7 +35,7 @@ def snapshot_item(session, *, removed=False):
                 "id": role.speaker_id,
                 "name": role.speaker.name,
                 "title": role.speaker.title,
-                "bio": role.speaker.bio,
+                "bio": content_data(role.speaker.bio),
                 "role": role.role,
             }
             for role in session.speaker_roles.all()
@@ -63,6 +64,9 @@ def working_snapshot(*, conference, previous=None, sessions=None):
 
 # What delegates are told about, in the order of importance.
 NOTIFIED_CHANGES = ("cancelled", "removed", "reinstated", "moved", "room", "renamed")
+# Texts in several languages (a dict per language; a plain string in
+# snapshots taken before): equal when they say the same.
+_TEXT_FIELDS = ("title", "description", "room", "track")
 # Fields that make a new calendar SEQUENCE but are not worth an email.
 _DETAIL_FIELDS = (
     "description",
@@ -83,8 +87,24 @@ def _detail(item, field):
     """
     value = item.get(field)
     if field == "speakers" and value:
-        return [{k: v for k, v in s.items() if k != "id"} for s in value]
+        return [
+            {k: (_Text(v) if k == "bio" else v) for k, v in s.items() if k != "id"} for s in value
+        ]
+    if field in _TEXT_FIELDS:
+        return _Text(value)
     return value
+
+
+class _Text:
+    """A stored text compared as `content_same` does."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return content_same(self.value, other.value)
+
+    __hash__ = None
 
 
 def release_diff(previous, current):
@@ -136,9 +156,9 @@ def release_diff(previous, current):
             changes.append(entry(item, "reinstated", old))
         if (old["starts_at"], old["ends_at"]) != (item["starts_at"], item["ends_at"]):
             changes.append(entry(item, "moved", old))
-        if old["room"] != item["room"]:
+        if not content_same(old["room"], item["room"]):
             changes.append(entry(item, "room", old))
-        if old["title"] != item["title"]:
+        if not content_same(old["title"], item["title"]):
             changes.append(entry(item, "renamed", old))
         if any(_detail(old, f) != _detail(item, f) for f in _DETAIL_FIELDS):
             changes.append(entry(item, "updated"))

@@ -9,6 +9,7 @@ so a retry or a second sweep never sends a message twice.
 """
 
 from sessions_app.errors import AgendaError, CapacityError, SignupError
+from sessions_app.services.conference_texts import conference_texts_save
 from sessions_app.services.my_schedule import calendar_token_reset, viewer_time_zone_save
 from sessions_app.services.publishing import schedule_publish
 from sessions_app.services.reminders import session_reminders_send
@@ -30,6 +31,7 @@ __all__ = [
     "calendar_token_reset",
     "catalogue_delete",
     "catalogue_save",
+    "conference_texts_save",
     "schedule_publish",
     "session_delete",
     "session_duplicate",

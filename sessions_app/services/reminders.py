@@ -49,8 +49,14 @@ def session_reminders_send(*, now=None):
             continue
         release = selectors.release_latest(conference=conference)
         due = {}
-        for item in selectors.agenda_items(release=release):
-            if item["cancelled"] or item["kind"] not in selectors.SIGNUP_KINDS:
+        # The snapshot's own items (texts in every language): each email is
+        # written in its recipient's (`email_queue`).
+        for item in release.snapshot if release else []:
+            if (
+                item.get("removed")
+                or item["cancelled"]
+                or item["kind"] not in selectors.SIGNUP_KINDS
+            ):
                 continue
             starts_at = datetime.fromisoformat(item["starts_at"])
             offset = _due_offset(offsets, starts_at, now)

@@ -2,8 +2,10 @@
 
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from conference.core.content import content_data
 from conference.core.services import audit_record
 from sessions_app import selectors
 from sessions_app.errors import AgendaError, CapacityError
@@ -136,6 +138,18 @@ def session_move(*, session, room, starts_at, ends_at, actor):
     return session
 
 
+def session_copy_title(title):
+    """A copy's title: "(copy)" after the title in each of its languages, in that language."""
+    data = content_data(title)
+    if not isinstance(data, dict):
+        return (_("%(title)s (copy)") % {"title": data})[:200]
+    copied = {}
+    for code, text in data.items():
+        with translation.override(code):
+            copied[code] = (_("%(title)s (copy)") % {"title": text})[:200]
+    return copied
+
+
 def session_duplicate(*, session, actor):
     """A copy of a session and its speakers, unpublished and without sign-ups."""
     with transaction.atomic():
@@ -143,8 +157,7 @@ def session_duplicate(*, session, actor):
         copy = Session.objects.get(pk=session.pk)
         copy.pk = None
         copy.id = None
-        copy.title = _("%(title)s (copy)") % {"title": session.title}
-        copy.title = copy.title[:200]
+        copy.title = session_copy_title(session.title)
         copy.published = False
         copy.is_cancelled = False
         copy.taken = 0

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from conference.core import timezones
+from conference.core.content import content_language_names
 from conference.core.errors import shown_to_user
 from conference.core.images import MAX_BYTES
 from conference.core.models import Role
@@ -20,6 +21,7 @@ from conference.core.permissions import conference_view
 from conference.core.uploads import upload_limit, upload_refused
 from sessions_app import selectors, services
 from sessions_app.forms import (
+    ConferenceTextsForm,
     RoomForm,
     SessionForm,
     SessionMoveForm,
@@ -88,6 +90,8 @@ def agenda_manage(request, access):
         "previous": previous,
         "unmarked": _unmarked(sessions, changes),
         "releases": selectors.release_list(conference=conference, limit=5),
+        "untranslated": selectors.sessions_untranslated(conference=conference, sessions=sessions),
+        "content_languages": content_language_names(conference),
         "tz_label": timezones.time_zone_label(tz, conference=conference),
         "counts": {
             "sessions": len(sessions),
@@ -318,8 +322,8 @@ def _catalogue_object_or_404(access, kind, pk):
 def _catalogue_form(kind, conference, *args, **kwargs):
     form_class = _catalogue(kind)["form"]
     refused = kwargs.pop("upload_refused", False)
+    kwargs["conference"] = conference
     if form_class is SpeakerForm:
-        kwargs["conference"] = conference
         kwargs["upload_refused"] = refused
     else:
         args = args[:1]  # rooms and tracks take no files
@@ -389,3 +393,23 @@ def catalogue_delete(request, access, kind, pk):
     if outcome.ok:
         messages.success(request, _("“%(name)s” is deleted.") % {"name": obj})
     return redirect("sessions_app:catalogue", access.conference.slug, kind)
+
+
+@conference_view(Role.ORGANISER)
+def conference_texts(request, access):
+    """The conference's content languages, name, tagline and description."""
+    conference = access.conference
+    form = ConferenceTextsForm(request.POST or None, instance=conference)
+    if request.method == "POST" and form.is_valid():
+        services.conference_texts_save(
+            conference=conference,
+            data={name: form.cleaned_data[name] for name in form._meta.fields},
+            actor=request.user,
+        )
+        messages.success(request, _("The conference's texts and languages are saved."))
+        return redirect("sessions_app:conference_texts", conference.slug)
+    return render(
+        request,
+        "sessions_app/manage/conference_texts.html",
+        {"conference": conference, "form": form},
+    )

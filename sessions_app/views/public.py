@@ -1,11 +1,13 @@
 """The public agenda: the agenda by day, a session's page, and the ICS and JSON feeds."""
 
 from datetime import datetime
+from functools import wraps
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
@@ -154,6 +156,26 @@ def session_detail(request, access, session_id):
 # Feeds ---------------------------------------------------------------------------------
 
 
+def feed_language(view):
+    """
+    `?lang=ja`: a feed in that language whatever the browser's (a calendar
+    app that subscribes sends none); its texts fall back to the conference's
+    default content language where a translation is missing.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        language = request.GET.get("lang", "")
+        if language not in dict(settings.LANGUAGES):
+            return view(request, *args, **kwargs)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = language
+        return response
+
+    return wrapper
+
+
 def _public_feed(request, access, *, part, content_type, build, any_origin=False):
     """
     A feed of the published agenda, cached per (release, language, part) and
@@ -189,6 +211,7 @@ def _feed_response(request, access, *, part, content_type, build):
 
 
 @require_GET
+@feed_language
 @conference_view(ANYONE)
 def agenda_ics(request, access):
     """Every published session as iCalendar; conditional on the release (ETag)."""
@@ -204,6 +227,7 @@ def agenda_ics(request, access):
 
 
 @require_GET
+@feed_language
 @conference_view(ANYONE)
 def agenda_json(request, access):
     return _public_feed(
@@ -217,6 +241,7 @@ def agenda_json(request, access):
 
 
 @require_GET
+@feed_language
 @conference_view(ANYONE)
 def schedule_xml(request, access):
     """The agenda in frab's schedule.xml, for conference apps and recording teams."""
@@ -231,6 +256,7 @@ def schedule_xml(request, access):
 
 
 @require_GET
+@feed_language
 @conference_view(ANYONE)
 def schedule_json(request, access):
     """The agenda in frab's schedule.json (c3voc's JSON schema)."""
@@ -245,6 +271,7 @@ def schedule_json(request, access):
 
 
 @require_GET
+@feed_language
 @conference_view(ANYONE)
 def session_ics(request, access, session_id):
     """One published session as a calendar file ("Add to my calendar")."""

@@ -30,6 +30,6 @@ def test_the_demo_invites_in_japanese_with_the_organisers_wording():
         )
     japanese = OutgoingEmail.objects.get(recipient="new-ja@example.org")
     english = OutgoingEmail.objects.get(recipient="new-en@example.org")
-    assert japanese.subject == f"【ご招待】{conference.name}"
+    assert japanese.subject == f"【ご招待】{conference.name.localize('ja')}"  # the Japanese name
     assert japanese.body_text.startswith("山田 花子 様")
-    assert english.subject == f"Your invitation to {conference.name}"
+    assert english.subject == f"Your invitation to {conference.name.localize('en')}"

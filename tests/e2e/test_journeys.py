@@ -103,7 +103,9 @@ def test_organiser_logs_in_with_totp_builds_a_session_publishes_and_invites_two_
     expect(page.get_by_text("“Securing anchor off-takers” is saved.")).to_be_visible()
     block = page.locator(".tt-session", has_text="Securing anchor off-takers")
     expect(block).to_contain_text("10:00–11:00")
-    session = Session.objects.get(conference=conference, title="Securing anchor off-takers")
+    session = Session.objects.get(
+        conference=conference, title__contains="Securing anchor off-takers"
+    )
 
     # Drag it half an hour later; the grid saves it at once.
     box = block.bounding_box()
@@ -193,7 +195,7 @@ def test_invitee_follows_the_emailed_link_registers_is_approved_and_subscribes_t
     assert link.startswith(e2e_server.url)
     delegate = new_page()
     delegate.goto(link)
-    expect(delegate.get_by_role("heading", name=conference.name)).to_be_visible()
+    expect(delegate.get_by_role("heading", name=str(conference.name))).to_be_visible()
     shot(delegate, "invitation")
     submit(delegate, delegate.get_by_role("button", name="Create my account"))
     expect(delegate.get_by_label("Email")).to_have_value(email)
@@ -237,14 +239,14 @@ def test_invitee_follows_the_emailed_link_registers_is_approved_and_subscribes_t
     # The delegate signs up for a session from the agenda.
     delegate.goto(f"/events/{slug}/agenda/")
     shot(delegate, "agenda")
-    delegate.locator("main").get_by_role("link", name=session.title).first.click()
+    delegate.locator("main").get_by_role("link", name=str(session.title)).first.click()
     submit(delegate, delegate.get_by_role("button", name="Sign up", exact=True))
     expect(delegate.get_by_text("You are signed up.", exact=True)).to_be_visible()
     shot(delegate, "session-signed-up")
 
     # My schedule, and its calendar feed as a calendar app fetches it (no cookies).
     delegate.goto(f"/events/{slug}/me/")
-    expect(delegate.locator("main")).to_contain_text(session.title)
+    expect(delegate.locator("main")).to_contain_text(str(session.title))
     shot(delegate, "my-schedule")
     feed_url = delegate.locator("#feed-url").input_value()
     assert feed_url.startswith(f"{e2e_server.url}/events/{slug}/me/calendar/")
@@ -253,7 +255,7 @@ def test_invitee_follows_the_emailed_link_registers_is_approved_and_subscribes_t
     with urllib.request.urlopen(feed_url, timeout=10) as response:
         assert response.headers.get_content_type() == "text/calendar"
         calendar = Calendar.from_ical(response.read())
-    events = [c for c in calendar.walk("VEVENT") if str(c.get("summary")) == session.title]
+    events = [c for c in calendar.walk("VEVENT") if str(c.get("summary")) == str(session.title)]
     assert len(events) == 1, [str(c.get("summary")) for c in calendar.walk("VEVENT")]
     assert events[0].decoded("dtstart") == session.starts_at
     assert events[0].decoded("dtend") == session.ends_at

@@ -75,8 +75,8 @@ def test_agenda_schedule_badge_and_meeting_open_offline_until_logout(
     code = delegate.registration.badge_code
     event = f"/events/{conference.slug}/"
     pages = {
-        "agenda": (f"{event}agenda/", panel.title),
-        "my-schedule": (f"{event}me/", panel.title),
+        "agenda": (f"{event}agenda/", str(panel.title)),
+        "my-schedule": (f"{event}me/", str(panel.title)),
         "badge": (f"{event}me/badge/", " ".join(code[i : i + 4] for i in range(0, len(code), 4))),
         "meeting": (f"{event}b2b/meetings/{meeting.pk}/", partner.user.display_name),
     }
@@ -129,7 +129,7 @@ def test_agenda_schedule_badge_and_meeting_open_offline_until_logout(
         assert offline_page_fails(page, pages[name][0]), f"{name} still opens after logout"
     # The public agenda stays, as an anonymous visitor sees it.
     page.goto(pages["agenda"][0])
-    expect(page.locator("main")).to_contain_text(panel.title)
+    expect(page.locator("main")).to_contain_text(str(panel.title))
     expect(page.locator("[data-offline-banner]")).to_be_visible()
     expect(page.locator("body")).not_to_contain_text(delegate.user.display_name)
     shots(page, "offline-agenda-after-logout")
@@ -151,7 +151,7 @@ def test_next_person_on_the_device_never_sees_the_last_ones_pages_offline(
     login(page, delegate, next=f"{event}agenda/")
     controlled(page)
     page.goto(f"{event}me/")
-    expect(page.locator("main")).to_contain_text(panel.title)
+    expect(page.locator("main")).to_contain_text(str(panel.title))
 
     context.clear_cookies()  # the session expires; nobody pressed "Log out"
     login(page, other, next=f"{event}agenda/")

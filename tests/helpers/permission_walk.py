@@ -321,6 +321,7 @@ EXPECTATIONS = {
         note="the unguessable token is the key: calendar apps carry no login",
     ),
     "sessions_app:manage": Row(ORGANISER_ONLY),
+    "sessions_app:conference_texts": Row(ORGANISER_ONLY),
     "sessions_app:manage_panels": Row(ORGANISER_ONLY),
     "sessions_app:publish": organiser_post(),
     "sessions_app:session_new": Row(ORGANISER_ONLY),

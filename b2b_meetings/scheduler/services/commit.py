@@ -524,7 +524,7 @@ def _email_participants(job, conference, created, moved, people):
         calendar.add("prodid", "-//Conference Portal//EN")
         calendar.add("version", "2.0")
         calendar.add("method", "PUBLISH")
-        calendar.add("x-wr-calname", conference.name)
+        calendar.add("x-wr-calname", str(conference.name))
         calendar.add("x-wr-timezone", conference.time_zone)
         for meeting in items:
             calendar.add_component(event(meeting, language, person))

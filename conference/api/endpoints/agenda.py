@@ -12,6 +12,7 @@ from conference.api.auth import event_for
 from conference.api.endpoints.common import answers, page_of, page_response
 from conference.api.pagination import PageQuery, cursor_page, cursor_page_items
 from conference.api.scopes import Scope
+from conference.core.content import content_text
 
 router = Router(tags=["agenda"])
 
@@ -24,6 +25,10 @@ class RoomOut(Schema):
     position: int
     updated_at: datetime
 
+    @staticmethod
+    def resolve_name(obj):
+        return content_text(obj.name)
+
 
 class TrackOut(Schema):
     id: int
@@ -32,6 +37,14 @@ class TrackOut(Schema):
     colour: str
     position: int
     updated_at: datetime
+
+    @staticmethod
+    def resolve_name(obj):
+        return content_text(obj.name)
+
+    @staticmethod
+    def resolve_description(obj):
+        return content_text(obj.description)
 
 
 class SpeakerOut(Schema):
@@ -76,6 +89,14 @@ class ReleaseChangeTimes(Schema):
     room: str
     title: str
 
+    @staticmethod
+    def resolve_room(obj):
+        return content_text(obj["room"])
+
+    @staticmethod
+    def resolve_title(obj):
+        return content_text(obj["title"])
+
 
 class ReleaseChangeOut(Schema):
     session: int
@@ -85,6 +106,10 @@ class ReleaseChangeOut(Schema):
     )
     before: ReleaseChangeTimes | None = None
     after: ReleaseChangeTimes | None = None
+
+    @staticmethod
+    def resolve_title(obj):
+        return content_text(obj["title"])
 
 
 class ReleaseOut(Schema):

@@ -4,6 +4,7 @@ from ninja import Router, Schema
 
 from conference.api.auth import event_for
 from conference.api.endpoints.common import answers
+from conference.core.content import content_text
 
 router = Router(tags=["conference"])
 
@@ -17,6 +18,15 @@ class ConferenceOut(Schema):
     time_zone: str
     start_date: date
     end_date: date
+
+    # In the request's language (Accept-Language), else the conference's default.
+    @staticmethod
+    def resolve_name(obj):
+        return content_text(obj.name)
+
+    @staticmethod
+    def resolve_tagline(obj):
+        return content_text(obj.tagline)
 
 
 @router.get(

@@ -47,7 +47,7 @@ class TableOut(Schema):
 
     @staticmethod
     def resolve_room(obj):
-        return obj.room.name
+        return str(obj.room.name)
 
 
 class ParticipantOut(Schema):
@@ -94,7 +94,7 @@ class MeetingOut(Schema):
 
     @staticmethod
     def resolve_room(obj):
-        return obj.table.room.name
+        return str(obj.table.room.name)
 
     @staticmethod
     def resolve_participants(obj):

@@ -41,6 +41,7 @@ from b2b_meetings.models import (
 )
 from b2b_meetings.services import BookingError, meeting_create
 from conference.core import email_templates
+from conference.core.content import content_data, content_text
 from conference.core.email_templates.services import email_template_save
 from conference.core.models import (
     Conference,
@@ -48,16 +49,15 @@ from conference.core.models import (
     EmailTemplate,
     Organisation,
     Role,
-    Room,
 )
 from conference.portal.demo import data
+from conference.portal.demo.data_ja import bilingual
 from sessions_app.models import (
     ScheduleRelease,
     Session,
     SessionSignup,
     SessionSpeaker,
     Speaker,
-    Track,
 )
 from sessions_app.services import schedule_publish
 
@@ -81,6 +81,45 @@ def local_time(conference, day, hhmm):
 
 def login_email(login):
     return f"{login}@example.org"
+
+
+# The conference's texts written in several languages (see data_ja).
+CONFERENCE_TEXTS = ("name", "tagline", "description")
+
+
+def english(text):
+    """The English of a text in several languages (the demo's key for it)."""
+    return content_text(text, "en")
+
+
+def has_japanese(text):
+    data = content_data(text)
+    return isinstance(data, dict) and bool(data.get("ja"))
+
+
+def texts_set(obj, texts):
+    """Give `obj` these texts where it lacks them (a row seeded before they had Japanese)."""
+    changed = [
+        field for field, value in texts.items() if content_data(getattr(obj, field)) != value
+    ]
+    for field in changed:
+        setattr(obj, field, texts[field])
+    if changed:
+        obj.save(update_fields=changed)
+
+
+def by_english_or_create(queryset, field, text, **values):
+    """
+    The row of `queryset` whose `field` reads `text` in English, given its
+    Japanese where it lacks it, or a new one (`values` for the other fields):
+    a re-run finds the rows of an earlier one, whatever languages they hold.
+    """
+    wanted = bilingual(text)
+    for obj in queryset:
+        if english(getattr(obj, field)) == text:
+            texts_set(obj, {field: wanted})
+            return obj, False
+    return queryset.create(**{field: wanted, **values}), True
 
 
 class DemoSeed:
@@ -153,8 +192,13 @@ class DemoSeed:
     def seed_conference(self):
         spec = dict(data.CONFERENCE)
         slug = spec.pop("slug")
+        for field in CONFERENCE_TEXTS:
+            spec[field] = bilingual(spec[field])
         conference = Conference.objects.filter(slug=slug).first()
         created = conference is None
+        if not created:
+            # A conference seeded before its texts had Japanese gets it now.
+            texts_set(conference, {field: spec[field] for field in CONFERENCE_TEXTS})
         if created:
             tz = zoneinfo.ZoneInfo(spec["time_zone"])
             today = timezone.localdate(timezone=tz)
@@ -194,19 +238,26 @@ class DemoSeed:
 
         new = 0
         for position, (name, capacity, location) in enumerate(data.ROOMS):
-            _, created = Room.objects.get_or_create(
+            _, created = by_english_or_create(
+                conference.rooms.all(),
+                "name",
+                name,
                 conference=conference,
-                name=name,
-                defaults={"capacity": capacity, "location": location, "position": position},
+                capacity=capacity,
+                location=location,
+                position=position,
             )
             new += created
         self.line("rooms", len(data.ROOMS), new)
         new = 0
         for position, (name, colour) in enumerate(data.TRACKS):
-            _, created = Track.objects.get_or_create(
+            _, created = by_english_or_create(
+                conference.tracks.all(),
+                "name",
+                name,
                 conference=conference,
-                name=name,
-                defaults={"colour": colour, "position": position},
+                colour=colour,
+                position=position,
             )
             new += created
         self.line("tracks", len(data.TRACKS), new)
@@ -377,30 +428,38 @@ class DemoSeed:
         self.line("delegate profiles", len(data.DELEGATE_PROFILES), new)
 
     def seed_agenda(self, conference, regs):
-        rooms = {room.name: room for room in conference.rooms.all()}
-        tracks = {track.name: track for track in conference.tracks.all()}
+        rooms = {english(room.name): room for room in conference.rooms.all()}
+        tracks = {english(track.name): track for track in conference.tracks.all()}
         speakers, new_speakers = {}, 0
         for name, title, bio in data.SPEAKERS:
             speakers[name], created = Speaker.objects.get_or_create(
-                conference=conference, name=name, defaults={"title": title, "bio": bio}
+                conference=conference, name=name, defaults={"title": title, "bio": bilingual(bio)}
             )
+            if not created:
+                texts_set(speakers[name], {"bio": bilingual(bio)})
             new_speakers += created
 
         sessions, new = {}, 0
         for day, start, end, title, kind, room, track, extra, cast in data.SESSIONS:
-            session, created = Session.objects.get_or_create(
+            extra = dict(extra)
+            if "description" in extra:
+                extra["description"] = bilingual(extra["description"])
+            starts_at = local_time(conference, day, start)
+            session, created = by_english_or_create(
+                Session.objects.filter(conference=conference, starts_at=starts_at),
+                "title",
+                title,
                 conference=conference,
-                title=title,
-                starts_at=local_time(conference, day, start),
-                defaults={
-                    "ends_at": local_time(conference, day, end),
-                    "kind": kind,
-                    "room": rooms.get(room),
-                    "track": tracks.get(track),
-                    "published": True,
-                    **extra,
-                },
+                starts_at=starts_at,
+                ends_at=local_time(conference, day, end),
+                kind=kind,
+                room=rooms.get(room),
+                track=tracks.get(track),
+                published=True,
+                **extra,
             )
+            if not created and "description" in extra:
+                texts_set(session, {"description": extra["description"]})
             sessions[title] = session
             new += created
             for position, (who, role) in enumerate(cast):
@@ -432,16 +491,22 @@ class DemoSeed:
     def publish_if_changed(self, conference, organiser):
         """
         Publish a release when there is none, or when published sessions are
-        missing from the latest one. The seed only adds sessions, so comparing
-        which sessions a release holds is enough to know it is out of date.
+        missing from the latest one, or their Japanese titles are. The seed only
+        adds sessions and translations, so comparing which sessions (and which
+        Japanese titles) a release holds is enough to know it is out of date.
         """
         latest = ScheduleRelease.objects.filter(conference=conference).order_by("-number").first()
-        published = set(
-            Session.objects.filter(conference=conference, published=True).values_list(
-                "pk", flat=True
-            )
+        titles = dict(
+            Session.objects.filter(conference=conference, published=True).values_list("pk", "title")
         )
-        if latest is not None and published <= {item["id"] for item in latest.snapshot}:
+        in_japanese = {pk for pk, title in titles.items() if has_japanese(title)}
+        released = {item["id"]: item["title"] for item in latest.snapshot} if latest else {}
+        released_in_japanese = {pk for pk, title in released.items() if has_japanese(title)}
+        if (
+            latest is not None
+            and set(titles) <= set(released)
+            and in_japanese <= released_in_japanese
+        ):
             self.stdout.write(f"  agenda: release {latest.number} is up to date")
             return
         release = schedule_publish(conference=conference, actor=organiser)
@@ -473,7 +538,9 @@ class DemoSeed:
         self.line("session sign-ups", total, new)
 
     def seed_b2b(self, conference, sessions, orgs, regs, organiser):
-        room = Room.objects.get(conference=conference, name=data.B2B_TABLE_ROOM)
+        room, _ = by_english_or_create(
+            conference.rooms.all(), "name", data.B2B_TABLE_ROOM, conference=conference
+        )
         labels = [f"T{n:02d}" for n in range(1, data.B2B_TABLES + 1)]
         new = self.create_tables(conference, room, labels)
         tables = {t.label: t for t in Table.objects.filter(conference=conference, label__in=labels)}

@@ -192,7 +192,7 @@ def _session_titles_loader(conference):
 
 
 def _sessions(row, labels):
-    return "; ".join(row["sessions"])
+    return "; ".join(str(title) for title in row["sessions"])
 
 
 def _meeting_count(outer):

@@ -88,7 +88,7 @@ def attendee_file(*, conference, params, table, fmt, actor, on_progress=None):
     table = replace(table, rows=_counted(table.rows, on_progress))
     if fmt == "xlsx":
         about = [
-            (_("Conference"), conference.name),
+            (_("Conference"), str(conference.name)),
             (_("Export"), _("Attendee list")),
             (_("Exported"), exported_line(conference, actor)),
             (_("Filters"), describe_filters(params, conference=conference)),

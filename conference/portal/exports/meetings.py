@@ -92,7 +92,7 @@ def organisation_meetings_table(*, conference, organisation, registration=None):
                 meeting.slot.starts_at,
                 meeting.slot.ends_at,
                 meeting.table.label,
-                meeting.table.room.name,
+                str(meeting.table.room.name),
                 ", ".join(ours),
                 ", ".join(others),
             ]
