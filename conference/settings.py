@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "conference.core.middleware.PrivatePagesMiddleware",
     # Before anything reads the session, the user or the database.
     "conference.core.middleware.RefuseNulMiddleware",
+    # A stateless visitor's public page from the shared copy, before sessions,
+    # users and views (conference/core/shared_cache.py).
+    "conference.core.shared_cache.SharedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
