@@ -11,6 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,21 +77,46 @@ class Access:
         return role in self.roles
 
 
+def _role_flags(user, conference):
+    """Annotations: whether `user` holds each staff role at `conference` (an OuterRef)."""
+    return {
+        f"holds_{role}": Exists(
+            ConferenceRole.objects.filter(conference=conference, user=user, role=role)
+        )
+        for role in Role.values
+    }
+
+
+def _roles(row):
+    return frozenset(role for role in Role.values if getattr(row, f"holds_{role}"))
+
+
 def get_access(request, slug):
-    """The conference of `slug` and what the requesting user may do there."""
-    conference = get_object_or_404(Conference, slug=slug)
+    """
+    The conference of `slug` and what the requesting user may do there: one
+    query for a user registered there (the registration brings the conference
+    and the staff roles), two for staff without a registration.
+    """
     user = request.user
     if not user.is_authenticated:
-        return Access(conference=conference, user=user)
-    roles = frozenset(
-        ConferenceRole.objects.filter(conference=conference, user=user).values_list(
-            "role", flat=True
-        )
-    )
+        return Access(conference=get_object_or_404(Conference, slug=slug), user=user)
     registration = (
-        user.registrations.select_related("organisation").filter(conference=conference).first()
+        user.registrations.select_related("conference", "organisation")
+        .annotate(**_role_flags(user, OuterRef("conference_id")))
+        .filter(conference__slug=slug)
+        .first()
     )
-    return Access(conference=conference, user=user, roles=roles, registration=registration)
+    if registration is not None:
+        return Access(
+            conference=registration.conference,
+            user=user,
+            roles=_roles(registration),
+            registration=registration,
+        )
+    conference = get_object_or_404(
+        Conference.objects.annotate(**_role_flags(user, OuterRef("pk"))), slug=slug
+    )
+    return Access(conference=conference, user=user, roles=_roles(conference))
 
 
 def conference_view(*allowed):
