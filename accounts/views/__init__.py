@@ -36,6 +36,7 @@ from accounts.models import Invitation, Registration, display_name_of
 from conference.core.errors import shown_to_user
 from conference.core.models import Job, OrganisationKind, OutgoingEmail, Role
 from conference.core.permissions import REGISTERED, SIGNED_IN, conference_view
+from conference.core.release import code_version
 from conference.core.uploads import upload_limit, upload_refused
 
 PAGE_SIZE = 50
@@ -457,6 +458,7 @@ def registrations(request, access):
         status = criteria.get("status")
         paginator.count = counts[status] if status else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
+    settings_form = RegistrationSettingsForm(instance=conference, prefix="settings")
     context = {
         "conference": conference,
         "filters": filters,
@@ -465,7 +467,10 @@ def registrations(request, access):
         "status_counts": [
             (value, label, counts[value]) for value, label in Registration.Status.choices
         ],
-        "settings_form": RegistrationSettingsForm(instance=conference, prefix="settings"),
+        "settings_form": settings_form,
+        # Its markup is cached (the template, with the language) by what shapes
+        # it: the code, the conference and the values it shows, never stale.
+        "settings_form_key": [code_version(), conference.pk, *settings_form.initial.items()],
     }
     return render(request, "accounts/manage_registrations.html", context)
 

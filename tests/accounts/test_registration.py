@@ -431,6 +431,33 @@ def test_each_row_of_the_registrations_list_says_who_where_what_and_when(
     assert "3月10日 05:15" in japanese
 
 
+def test_the_settings_form_shows_the_saved_settings_in_the_viewers_language(
+    client, conference, organiser
+):
+    # Its markup is cached: by the values it shows and the language, never stale.
+    client.force_login(organiser)
+    url = reverse("accounts:registrations", args=[conference.slug])
+    before = client.get(url).content.decode()
+
+    client.post(
+        reverse("accounts:registrations_settings", args=[conference.slug]),
+        {"settings-capacity": "120", "settings-auto_approve": "on"},
+    )
+    after = client.get(url).content.decode()
+    japanese = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    auto_approve = (
+        'name="settings-auto_approve" class="form-check-input" id="id_settings-auto_approve"'
+    )
+    assert 'name="settings-capacity" value="120"' not in before
+    assert 'name="settings-capacity" value="120"' in after
+    assert f"{auto_approve}>" in before
+    assert f"{auto_approve} checked>" in after
+    assert 'for="id_settings-capacity">Capacity' in after
+    assert 'for="id_settings-capacity">定員' in japanese
+    assert 'name="settings-capacity" value="120"' in japanese
+
+
 def test_bulk_approve_reports_what_it_could_not_do(client, conference, organiser):
     conference.capacity = 1
     conference.save()
