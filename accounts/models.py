@@ -53,6 +53,14 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=email)
 
 
+def display_name_of(*, given_name, family_name, family_name_first, email):
+    """A person's name as the portal shows it (User.display_name), from plain values."""
+    parts = [given_name, family_name]
+    if family_name_first:
+        parts.reverse()
+    return " ".join(part for part in parts if part) or email
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. The email address is the login; it is stored in lower case."""
 
@@ -102,10 +110,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self):
-        parts = [self.given_name, self.family_name]
-        if self.family_name_first:
-            parts.reverse()
-        return " ".join(p for p in parts if p) or self.email
+        return display_name_of(
+            given_name=self.given_name,
+            family_name=self.family_name,
+            family_name_first=self.family_name_first,
+            email=self.email,
+        )
 
     def get_full_name(self):
         return self.display_name
@@ -316,6 +326,11 @@ class Registration(models.Model):
             # The API's lists (registrations, check-ins): (updated_at, id) order.
             models.Index(
                 fields=["conference", "updated_at", "id"], name="registration_conf_updated"
+            ),
+            # The organisers' registrations list: newest first, 50 to a page
+            # (read backwards, then stopped at the page instead of sorting them all).
+            models.Index(
+                fields=["conference", "created_at", "id"], name="registration_conf_created"
             ),
         ]
 

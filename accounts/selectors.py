@@ -98,10 +98,32 @@ def invitation_job_get(*, conference, job_id):
     return get_object_or_404(Job, conference=conference, kind=JOB_INVITATIONS_SEND, pk=job_id)
 
 
+# What a row of the organisers' registrations list shows.
+REGISTRATION_ROW_FIELDS = (
+    "pk",
+    "status",
+    "job_title",
+    "created_at",
+    "deletion_requested_at",
+    "user__given_name",
+    "user__family_name",
+    "user__family_name_first",
+    "user__email",
+    "organisation_id",
+    "organisation__name",
+    "organisation__kind",
+    "organisation__country",
+    "organisation__confirmed",
+)
+
+
 def registration_list(*, conference, status="", kind="", country="", query="", deletion=False):
-    registrations = Registration.objects.filter(conference=conference).select_related(
-        "user", "organisation"
-    )
+    """
+    The conference's registrations for the organisers' list, newest first,
+    as plain rows (dicts of REGISTRATION_ROW_FIELDS): a page of them is read
+    without building three model instances per row.
+    """
+    registrations = Registration.objects.filter(conference=conference)
     if status:
         registrations = registrations.filter(status=status)
     if kind:
@@ -118,7 +140,7 @@ def registration_list(*, conference, status="", kind="", country="", query="", d
             | Q(organisation__name__icontains=query)
             | Q(job_title__icontains=query)
         )
-    return registrations.order_by("-created_at", "-pk")
+    return registrations.order_by("-created_at", "-pk").values(*REGISTRATION_ROW_FIELDS)
 
 
 def registration_status_counts(*, conference):
@@ -127,18 +149,25 @@ def registration_status_counts(*, conference):
     return counts
 
 
-def registration_countries(*, conference):
-    """The organisation countries present among the conference's registrations."""
-    return sorted(
-        {
-            country
-            for country in Registration.objects.filter(conference=conference)
-            .exclude(organisation__country="")
-            .values_list("organisation__country", flat=True)
-            .distinct()
-            if country
-        }
+def registration_facets(*, conference):
+    """
+    What the registrations list's filters offer, in one query: the number of
+    registrations in each status (`status_counts`, every status) and the
+    organisation countries present among them (`countries`, sorted).
+    """
+    status_counts = dict.fromkeys(Registration.Status.values, 0)
+    countries = set()
+    groups = (
+        Registration.objects.filter(conference=conference)
+        .values("status", "organisation__country")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    for group in groups:
+        status_counts[group["status"]] = status_counts.get(group["status"], 0) + group["n"]
+        if group["organisation__country"]:
+            countries.add(group["organisation__country"])
+    return {"status_counts": status_counts, "countries": sorted(countries)}
 
 
 def registration_get(*, conference, registration_id):

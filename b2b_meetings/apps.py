@@ -9,5 +9,5 @@ class B2BMeetingsConfig(AppConfig):
 
     def ready(self):
         # Plug into the extension points of the layers below (receivers connect on import).
-        from b2b_meetings import email_kinds, personal_data, schedule  # noqa: F401
+        from b2b_meetings import directory_signals, email_kinds, personal_data, schedule  # noqa: F401
         from b2b_meetings.matchmaking import signals  # noqa: F401

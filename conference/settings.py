@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "conference.core.middleware.PrivatePagesMiddleware",
     # Before anything reads the session, the user or the database.
     "conference.core.middleware.RefuseNulMiddleware",
+    # A stateless visitor's public page from the shared copy, before sessions,
+    # users and views (conference/core/shared_cache.py).
+    "conference.core.shared_cache.SharedPageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -166,6 +169,11 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+    # Sessions are read on every signed-in request: from Redis, written
+    # through to PostgreSQL (which stays the record, so a Redis restart logs
+    # nobody out). Not with the per-process cache below: a logout in one
+    # process would leave the session alive in the others' copies.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

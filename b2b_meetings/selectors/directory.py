@@ -32,7 +32,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramWordSimilarity
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, FloatField, OuterRef, Q, Value, When
 from django.db.models.functions import Greatest
 from django.urls import reverse
@@ -50,6 +51,7 @@ from b2b_meetings.models import (
 )
 from b2b_meetings.rules import kind_pair_allowed
 from conference.core.models import Organisation, OrganisationKind, ValueChain
+from conference.core.release import code_version
 
 ORGANISATIONS, PEOPLE = "organisations", "people"
 RELEVANCE, NAME = "relevance", "name"
@@ -282,6 +284,45 @@ def _people_facts(conference, q, topic_matches):
     return [(pk, org, f"{family} {given}", *rest) for pk, org, family, given, *rest in rows]
 
 
+# What every reader's search starts from: the conference's listed
+# organisations (or people), their topics and interests. The same for
+# everyone, so it is read once and kept until something it shows changes
+# (b2b_meetings/directory_signals.py forgets it), or at the latest after
+# DIRECTORY_DATA_SECONDS.
+DIRECTORY_DATA_SECONDS = 60
+
+
+def _data_key(conference_id, people):
+    return f"directory-data:{code_version()}:{conference_id}:{'people' if people else 'orgs'}"
+
+
+def directory_data_changed(conference_ids):
+    """Forget the directory data of `conference_ids` (now, and when the change commits)."""
+    keys = [_data_key(pk, people) for pk in conference_ids for people in (False, True)]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _directory_data(conference, people):
+    """The organisations' topics, (people:) the interests, and every listed row, unsearched."""
+    key = _data_key(conference.pk, people)
+    data = cache.get(key)
+    if data is None:
+        if people:
+            facts = _people_facts(conference, "", None)
+        else:
+            rows = _organisation_facts(conference, "", [])
+            facts = [(pk, pk, name, *rest) for pk, name, *rest in rows]
+        data = {
+            "organisation_topics": _organisation_topics(conference),
+            "interests": _interests(conference) if people else {},
+            "facts": facts,
+        }
+        cache.set(key, data, DIRECTORY_DATA_SECONDS)
+    return data
+
+
 def directory_search(*, conference, viewer, query, topics):
     """
     The organisations (or, with `query.people`, the people) listed at
@@ -293,8 +334,9 @@ def directory_search(*, conference, viewer, query, topics):
     """
     topic_by_id = {t.pk: t for t in topics}
     topic_by_code = {t.code: t.pk for t in topics}
-    organisation_topics = _organisation_topics(conference)
-    interests = _interests(conference) if query.people else {}
+    data = _directory_data(conference, query.people)
+    organisation_topics = data["organisation_topics"]
+    interests = data["interests"]
     labelled = _topic_ids_labelled(topics, query.q) if query.q else set()
     labelled_orgs = [
         pk
@@ -302,7 +344,9 @@ def directory_search(*, conference, viewer, query, topics):
         if labelled & {*entry["offered"], *entry["sought"]}
     ]
 
-    if query.people:
+    if not query.q:
+        facts = data["facts"]
+    elif query.people:
         labelled_people = [pk for pk, ids in interests.items() if labelled & set(ids)]
         matches = {"people": labelled_people, "organisations": labelled_orgs}
         facts = _people_facts(conference, query.q, matches)
@@ -548,6 +592,55 @@ def directory_page(*, conference, search, ids, viewer):
             item.pending = item.pk in pending_orgs
         item.score = search.scores.get(item.pk)
     return items
+
+
+def organisation_card(org):
+    """What an organisation's card shows (b2b_meetings/_directory_organisation.html), as data."""
+    return {
+        "pk": org.pk,
+        "name": org.name,
+        "url": org.url,
+        "logo_url": org.logo_url or "",
+        "suggested": org.score is not None,
+        "kind": org.kind,
+        "kind_label": org.kind_label,
+        "value_chain_label": org.value_chain_label if org.value_chain else "",
+        "country_name": str(org.country.name) if org.country else "",
+        "delegate_count": org.delegate_count,
+        "is_new_entrant": org.is_new_entrant,
+        "offered_topics": [str(topic.label) for topic in org.offered_topics],
+        "sought_topics": [str(topic.label) for topic in org.sought_topics],
+        "offers_text": org.offers_text or "",
+        "seeks_text": org.seeks_text or "",
+        "pending": org.pending,
+        "can_request": bool(org.can_request),
+        "request_url": org.request_url,
+    }
+
+
+def person_card(person):
+    """What a person's card shows (b2b_meetings/_directory_person.html), as data."""
+    organisation = person.organisation
+    return {
+        "pk": person.pk,
+        "display_name": person.user.display_name,
+        "photo_url": person.photo_url or "",
+        "job_title": person.job_title or "",
+        "suggested": person.score is not None,
+        "organisation_name": organisation.name if organisation else "",
+        "organisation_url": person.organisation_url if organisation else "",
+        "organisation_kind": organisation.kind if organisation else "",
+        "kind_label": person.kind_label,
+        "country_name": str(organisation.country.name)
+        if organisation and organisation.country
+        else "",
+        "topics": [str(topic.label) for topic in person.topics],
+        "bio": person.bio or "",
+        "is_me": person.is_me,
+        "pending": person.pending,
+        "can_request": bool(person.can_request),
+        "request_url": person.request_url,
+    }
 
 
 # The organisation page ------------------------------------------------------------------

@@ -27,6 +27,7 @@ from b2b_meetings.matchmaking.selectors.suggestions import suggested_agenda
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSlot
 from b2b_meetings.rules import is_request_recipient
 from b2b_meetings.selectors import directory as directory_selectors
+from b2b_meetings.selectors.directory import organisation_card, person_card
 from b2b_meetings.views.shared import (
     by_day,
     get_meeting,
@@ -38,6 +39,7 @@ from b2b_meetings.views.shared import (
 )
 from conference.core.errors import shown_to_user
 from conference.core.forms import parse_id
+from conference.core.fragments import render_each
 from conference.core.models import Role
 from conference.core.permissions import DELEGATE, conference_view
 
@@ -70,6 +72,10 @@ def directory(request, access):
     filters = kept.urlencode()
     here = request.GET.copy()
     here.pop("page", None)
+    if search.query.people:
+        template, name, card = "b2b_meetings/_directory_person.html", "person", person_card
+    else:
+        template, name, card = "b2b_meetings/_directory_organisation.html", "org", organisation_card
     context = {
         "conference": conference,
         "form": form,
@@ -79,6 +85,7 @@ def directory(request, access):
         "organisations_query": filters,
         "people_query": f"{filters}&show=people" if filters else "show=people",
         "me": me,
+        "cards": render_each(template, name, [card(item) for item in page.object_list]),
     }
     return render(request, "b2b_meetings/directory.html", context)
 

@@ -66,6 +66,9 @@ def route_name(request):
     match = getattr(request, "resolver_match", None)
     if match is not None:
         return match.view_name
+    shared = getattr(request, "shared_page_view", None)  # conference/core/shared_cache.py
+    if shared is not None:
+        return shared
     if request.path.startswith(settings.STATIC_URL):
         return "<static>"
     return "<unresolved>"

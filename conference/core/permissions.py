@@ -11,6 +11,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,23 +78,52 @@ class Access:
         return role in self.roles
 
 
-def get_access(request, slug):
-    """The conference of `slug` and what the requesting user may do there."""
-    conference = get_object_or_404(Conference, slug=slug)
-    # Texts missing in the viewer's language fall back to the conference's default.
-    content_fallback_set(conference.default_content_language)
-    user = request.user
-    if not user.is_authenticated:
-        return Access(conference=conference, user=user)
-    roles = frozenset(
-        ConferenceRole.objects.filter(conference=conference, user=user).values_list(
-            "role", flat=True
+def _role_flags(user, conference):
+    """Annotations: whether `user` holds each staff role at `conference` (an OuterRef)."""
+    return {
+        f"holds_{role}": Exists(
+            ConferenceRole.objects.filter(conference=conference, user=user, role=role)
         )
-    )
+        for role in Role.values
+    }
+
+
+def _roles(row):
+    return frozenset(role for role in Role.values if getattr(row, f"holds_{role}"))
+
+
+def get_access(request, slug):
+    """
+    The conference of `slug` and what the requesting user may do there: one
+    query for a user registered there (the registration brings the conference
+    and the staff roles), two for staff without a registration. Texts missing
+    in the viewer's language fall back to the conference's default from then on.
+    """
+    access = _access(request.user, slug)
+    content_fallback_set(access.conference.default_content_language)
+    return access
+
+
+def _access(user, slug):
+    if not user.is_authenticated:
+        return Access(conference=get_object_or_404(Conference, slug=slug), user=user)
     registration = (
-        user.registrations.select_related("organisation").filter(conference=conference).first()
+        user.registrations.select_related("conference", "organisation")
+        .annotate(**_role_flags(user, OuterRef("conference_id")))
+        .filter(conference__slug=slug)
+        .first()
     )
-    return Access(conference=conference, user=user, roles=roles, registration=registration)
+    if registration is not None:
+        return Access(
+            conference=registration.conference,
+            user=user,
+            roles=_roles(registration),
+            registration=registration,
+        )
+    conference = get_object_or_404(
+        Conference.objects.annotate(**_role_flags(user, OuterRef("pk"))), slug=slug
+    )
+    return Access(conference=conference, user=user, roles=_roles(conference))
 
 
 def conference_view(*allowed):

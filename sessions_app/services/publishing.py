@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 
 from accounts.models import Registration
-from conference.core import events
+from conference.core import events, shared_cache
 from conference.core.models import Conference
 from conference.core.services import audit_record
 from sessions_app import selectors
@@ -58,6 +58,12 @@ def schedule_publish(*, conference, actor):
             summary=f"Release {release.number}: {len(changes)} changes, {notified} emails",
         )
         events.event_publish(conference=conference, **_published_event(release))
+        # Anonymous visitors' shared copies of the agenda give way at once.
+        # Now: until the commit, pages rendered from the previous release are
+        # not shared (a rollback only costs misses until the key expires);
+        # and at the commit, in case a view put the old number back meanwhile.
+        shared_cache.set_generation(conference.slug, release.number)
+        transaction.on_commit(lambda: shared_cache.set_generation(conference.slug, release.number))
     return release
 
 

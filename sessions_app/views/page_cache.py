@@ -5,24 +5,23 @@ Cached renderings are keyed by release number (`selectors.agenda_cache_key`),
 so they never go stale. A visitor with no state (not logged in, no session,
 no message cookie) sees the same agenda page as every other such visitor but
 for the CSRF token of the language form: that page is cached whole, with a
-placeholder for the token. Feeds are revalidated by browsers and calendar
+placeholder for the token, and answered from conference/core/shared_cache.py
+until the next release. Feeds are revalidated by browsers and calendar
 apps on every use, cheaply, with an ETag.
 """
 
 import hashlib
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 
+from conference.core import shared_cache
+
 # The timeout only bounds how long unused renderings occupy the cache.
 AGENDA_CACHE_SECONDS = 24 * 60 * 60
-
-_STATELESS_COOKIES = {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
-CSRF_PLACEHOLDER = "agenda-csrf-placeholder-5f0c2e"
 
 
 def cached(key, build):
@@ -41,18 +40,19 @@ def digest(text):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def is_stateless_visitor(request):
-    return set(request.COOKIES) <= _STATELESS_COOKIES and not request.user.is_authenticated
-
-
-def stateless_page(request, key, render):
+def stateless_page(request, key, render, *, slug, generation):
     """
     The whole page of a stateless visitor, from the cache under `key` and the
     address: `render(csrf_token)` builds it once with a placeholder, which
-    each response replaces with the visitor's own token.
+    each response replaces with the visitor's own token. Shared with the
+    next such visitors until `generation` (the release) changes.
     """
-    page = cached(f"{key}:page:{digest(request.get_full_path())}", lambda: render(CSRF_PLACEHOLDER))
-    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+    placeholder = shared_cache.CSRF_PLACEHOLDER
+    page = cached(f"{key}:page:{digest(request.get_full_path())}", lambda: render(placeholder))
+    response = HttpResponse(page.replace(placeholder, get_token(request)))
+    return shared_cache.share(
+        response, request=request, slug=slug, generation=generation, template=page
+    )
 
 
 def feed_response(body, content_type, *, etag, last_modified=None, private=False):

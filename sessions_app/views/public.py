@@ -12,7 +12,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from conference.core import timezones
+from conference.core import shared_cache, timezones
 from conference.core.permissions import ANYONE, conference_view
 from sessions_app import feeds, frab, selectors
 from sessions_app.models import Session
@@ -76,7 +76,7 @@ def agenda(request, access):
             part="html:" + page_cache.digest(",".join(tz_choices)),
             filters=filters,
         )
-        if page_cache.is_stateless_visitor(request):
+        if shared_cache.is_stateless(request):
             return page_cache.stateless_page(
                 request,
                 key,
@@ -89,6 +89,8 @@ def agenda(request, access):
                     },
                     request=request,
                 ),
+                slug=conference.slug,
+                generation=release.number if release else 0,
             )
         main = page_cache.cached(key, build)
     my_sessions = []
@@ -207,7 +209,8 @@ def _feed_response(request, access, *, part, content_type, build):
         conference=conference, release=release, language=language, tz=conference.tz, part=part
     )
     body = page_cache.cached(key, lambda: build(conference=conference, release=release))
-    return page_cache.feed_response(body, content_type, etag=etag, last_modified=last_modified)
+    response = page_cache.feed_response(body, content_type, etag=etag, last_modified=last_modified)
+    return shared_cache.share(response, request=request, slug=conference.slug, generation=number)
 
 
 @require_GET
@@ -294,4 +297,6 @@ def session_ics(request, access, session_id):
     )
     filename = f"{conference.slug}-session-{session_id}.ics"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return shared_cache.share(
+        response, request=request, slug=conference.slug, generation=release.number
+    )

@@ -4,6 +4,7 @@ rejected, withdrawn), capacity and the waiting list, emails and audit for
 every transition, editing until locked, the delegate's data, the staff pages.
 """
 
+import datetime
 import json
 
 import pytest
@@ -380,12 +381,81 @@ def test_the_organiser_filters_and_searches_registrations(client, conference, or
     url = reverse("accounts:registrations", args=[conference.slug])
 
     def listed(**query):
-        return list(client.get(url, query).context["page"].object_list)
+        return [int(row["pk"]) for row in client.get(url, query).context["rows"]]
 
     assert len(listed()) == 3
-    assert listed(status="approved", kind="oem", country="JP") == [wanted]
-    assert listed(q=wanted.user.family_name.upper()) == [wanted]
-    assert listed(q="example motors", status="approved") == [wanted]
+    assert listed(status="approved", kind="oem", country="JP") == [wanted.pk]
+    assert listed(q=wanted.user.family_name.upper()) == [wanted.pk]
+    assert listed(q="example motors", status="approved") == [wanted.pk]
+
+
+def test_each_row_of_the_registrations_list_says_who_where_what_and_when(
+    client, conference, organiser
+):
+    proposed = OrganisationFactory(
+        name="Lohum <Cleantech>", kind="oem", country="JP", confirmed=False
+    )
+    user = UserFactory(given_name="Hanako", family_name="Sato & Co", family_name_first=True)
+    registration = RegistrationFactory(
+        conference=conference,
+        user=user,
+        organisation=proposed,
+        job_title="Head of R&D",
+        approved=True,
+        deletion_requested_at=timezone.now(),
+    )
+    Registration.objects.filter(pk=registration.pk).update(
+        created_at=datetime.datetime(2026, 3, 9, 23, 45, tzinfo=datetime.UTC)
+    )
+    nobody = RegistrationFactory(conference=conference, organisation=None)
+    client.force_login(organiser)
+    url = reverse("accounts:registrations", args=[conference.slug])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    japanese = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    detail = reverse("accounts:registration", args=[conference.slug, registration.pk])
+    assert f'<a class="fw-semibold" href="{detail}">Sato &amp; Co Hanako</a>' in page
+    assert 'aria-label="Select Sato &amp; Co Hanako"' in page
+    assert "Lohum &lt;Cleantech&gt;" in page
+    assert "Car maker (OEM) · Japan" in page
+    assert "proposed, to confirm" in page
+    assert "asked for deletion" in page
+    assert "Head of R&amp;D" in page
+    assert '<span class="status-pill status-approved">Approved</span>' in page
+    assert "10 Mar, 05:15" in page  # the conference's time zone (Asia/Kolkata)
+    nobody_detail = reverse("accounts:registration", args=[conference.slug, nobody.pk])
+    assert f'href="{nobody_detail}"' in page
+    assert "日本" in japanese
+    assert "承認済み" in japanese
+    assert "3月10日 05:15" in japanese
+
+
+def test_the_settings_form_shows_the_saved_settings_in_the_viewers_language(
+    client, conference, organiser
+):
+    # Its markup is cached: by the values it shows and the language, never stale.
+    client.force_login(organiser)
+    url = reverse("accounts:registrations", args=[conference.slug])
+    before = client.get(url).content.decode()
+
+    client.post(
+        reverse("accounts:registrations_settings", args=[conference.slug]),
+        {"settings-capacity": "120", "settings-auto_approve": "on"},
+    )
+    after = client.get(url).content.decode()
+    japanese = client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+    auto_approve = (
+        'name="settings-auto_approve" class="form-check-input" id="id_settings-auto_approve"'
+    )
+    assert 'name="settings-capacity" value="120"' not in before
+    assert 'name="settings-capacity" value="120"' in after
+    assert f"{auto_approve}>" in before
+    assert f"{auto_approve} checked>" in after
+    assert 'for="id_settings-capacity">Capacity' in after
+    assert 'for="id_settings-capacity">定員' in japanese
+    assert 'name="settings-capacity" value="120"' in japanese
 
 
 def test_bulk_approve_reports_what_it_could_not_do(client, conference, organiser):
@@ -454,13 +524,22 @@ def test_the_registrations_page_takes_a_fixed_number_of_queries(
     RegistrationFactory.create_batch(3, conference=conference)
     client.get(url)
 
-    # conference, session, user, roles, registration, authenticator (MFA),
-    # countries, row count, page rows (with user and organisation), status counts
-    with django_assert_num_queries(10):
+    # user, registration, conference with roles, authenticator (MFA),
+    # status counts and countries (one query), page rows (with user and
+    # organisation); the rows are counted by the status counts, unless the
+    # list is filtered by more than a status: then one query more.
+    filtered = {"q": "@", "status": "pending"}
+    with django_assert_num_queries(6):
         client.get(url)
+    with django_assert_num_queries(6):
+        client.get(url, {"status": "pending"})
+    with django_assert_num_queries(7):
+        client.get(url, filtered)
     RegistrationFactory.create_batch(20, conference=conference)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(6):
         client.get(url)
+    with django_assert_num_queries(7):
+        client.get(url, filtered)
 
 
 def test_the_invitations_organisation_is_chosen_already(client, conference, accepted_invitation):

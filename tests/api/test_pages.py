@@ -272,10 +272,10 @@ def test_the_token_list_has_a_fixed_number_of_queries(
             )
 
     grow(1)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         assert client.get(url(conference, "manage/api/")).status_code == 200
     grow(15)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = client.get(url(conference, "manage/api/"))
     assert len(response.context["tokens"]) == 16
 
@@ -535,10 +535,10 @@ def test_the_delivery_log_has_a_fixed_number_of_queries(
     page = url(conference, f"manage/webhooks/{endpoint.pk}/")
 
     log_messages(endpoint, 1)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         assert client.get(page).status_code == 200
     log_messages(endpoint, 20)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.get(page)
     assert len(response.context["log"]) == 21
 
@@ -549,12 +549,12 @@ def test_the_endpoint_list_has_a_fixed_number_of_queries(
     client = login(organiser)
     for _ in range(2):
         add_endpoint(client, conference, receiver.url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         assert client.get(url(conference, "manage/webhooks/")).status_code == 200
     for endpoint in WebhookEndpoint.objects.all():
         log_messages(endpoint, 3)
     add_endpoint(client, conference, receiver.url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = client.get(url(conference, "manage/webhooks/"))
     assert [e.failed_count for e in response.context["endpoints"]] == [3, 3, 0]
 

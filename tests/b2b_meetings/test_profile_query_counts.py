@@ -59,11 +59,11 @@ def test_the_profile_page_has_a_fixed_number_of_queries(
     conference, delegate, grow, django_assert_num_queries
 ):
     """
-    The conference, session, user, roles and registration; the profile and
+    The user and the registration (with conference and roles); the profile and
     its topics; the taxonomy.
     """
     response = counts_the_same(
-        login(delegate), url(conference, "b2b/profile/"), grow, django_assert_num_queries, 8
+        login(delegate), url(conference, "b2b/profile/"), grow, django_assert_num_queries, 5
     )
     assert len(response.context["form"].fields["topics"].choices) == 3 * ROUNDS
 
@@ -74,7 +74,7 @@ def test_the_organisation_profile_page_has_a_fixed_number_of_queries(
     page = url(conference, f"b2b/organisations/{delegate.registration.organisation_id}/edit/")
     # The five of every page; the organisation, the taxonomy, its topics row,
     # offered and sought.
-    response = counts_the_same(login(delegate), page, grow, django_assert_num_queries, 10)
+    response = counts_the_same(login(delegate), page, grow, django_assert_num_queries, 7)
     assert len(response.context["form"]["offered"].value()) == 3 * ROUNDS
 
 
@@ -86,7 +86,7 @@ def test_the_taxonomy_page_has_a_fixed_number_of_queries(
         url(conference, "manage/b2b/taxonomy/"),
         grow,
         django_assert_num_queries,
-        7,  # the five of every page, the second-factor check, the topics with their usage
+        5,  # the three of every page, the second-factor check, the topics with their usage
     )
     rows = response.context["rows"]
     assert len(rows) == 3 * ROUNDS

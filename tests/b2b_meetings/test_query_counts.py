@@ -114,7 +114,7 @@ def test_the_directory_has_a_fixed_number_of_queries(
         login(recycler.user),
         world,
         django_assert_num_queries,
-        expected=11,
+        expected=8,
     )
     page = response.context["page"]
     # The recycler's organisation, and per round and kind two others (each
@@ -133,7 +133,7 @@ def test_the_requests_page_has_a_fixed_number_of_queries(
         login(recycler.user),
         world,
         django_assert_num_queries,
-        expected=9,
+        expected=6,
     )
     incoming, outgoing = response.context["incoming"], response.context["outgoing"]
     assert len(incoming) == ROUNDS * len(KINDS) * 2
@@ -152,7 +152,7 @@ def test_the_organiser_grid_has_a_fixed_number_of_queries(
         login(organiser),
         world,
         django_assert_num_queries,
-        expected=10,
+        expected=8,
     )
     grid = response.context["grid"]
     assert len(grid.slots) == 3 * ROUNDS and len(grid.tables) == 2 * ROUNDS
@@ -187,7 +187,7 @@ def test_accepting_a_request_has_a_fixed_number_of_queries(
             conference=conference, requester=partner, target_registration=recycler
         )
 
-        with django_assert_num_queries(23):
+        with django_assert_num_queries(20):
             response = client.post(
                 url(conference, f"b2b/requests/{request.pk}/accept/"),
                 {"slot": slots[round_].pk},
@@ -201,7 +201,7 @@ def test_the_scheduler_preview_and_its_csv_have_a_fixed_number_of_queries(
     conference, organiser, room, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     """
-    A repair run's preview page (the session, user, roles, registration and
+    A repair run's preview page (the user, registration with conference and roles, and
     second factor; the run; the grid's slots, tables, meetings and seats; the
     wishes; the people left without a meeting; the declined count) and its
     CSV (the same reads, then the audit entry), after one
@@ -253,9 +253,9 @@ def test_the_scheduler_preview_and_its_csv_have_a_fixed_number_of_queries(
         counts = job.result["counts"]
         assert counts["new"] and counts["moved"] and counts["unscheduled"] and counts["without"]
         page = url(conference, f"manage/b2b/schedule/{job.pk}/")
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(12):
             assert client.get(page).status_code == 200
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(13):
             assert client.get(page + "proposal.csv").status_code == 200
         scheduler.schedule_discard(job=job, actor=organiser)
         return counts

@@ -30,10 +30,10 @@ from tests.helpers import listed, login, make_slots, url
 
 pytestmark = pytest.mark.django_db
 
-# Conference, session, user, roles, registration, second factor; the run; the
+# User, registration, conference with roles, second factor; the run; the
 # grid's slots, tables and meetings (no meeting yet: no seats to read); the
 # wishes, the people left without a meeting, and the count of declined wishes.
-PREVIEW_QUERIES = 13
+PREVIEW_QUERIES = 11
 
 
 def accepted(conference, requester, target, priority=MeetingRequest.Priority.WOULD_LIKE):

@@ -304,11 +304,11 @@ def test_csv_export_queries_do_not_grow_with_the_rows(conference, organiser, cas
     many_queries, many_rows = _queries_for_export(client, conference)
 
     assert (few_rows, many_rows) == (3, 28)
-    # Conference, session, user, access (roles, registration, second factor),
+    # User, access (registration, conference with roles, second factor),
     # the form's choices (countries, sessions), the count, the audit entry
     # (savepoint, insert, release), the session titles, the rows (one cursor)
     # and their sign-ups (one query per 2,000 rows).
-    assert few_queries == many_queries == 15
+    assert few_queries == many_queries == 13
 
 
 def test_csv_streams_in_chunks(conference, organiser, cast):

@@ -10,6 +10,8 @@ test server as it would over HTTPS. Screenshots at 1280 and 390 px land in
 tests/e2e/artifacts/<test>/.
 """
 
+import time
+
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
@@ -43,6 +45,17 @@ def controlled(page):
     if not page.evaluate("Boolean(navigator.serviceWorker.controller)"):
         page.reload()
     assert page.evaluate("Boolean(navigator.serviceWorker.controller)"), "no worker controls it"
+
+
+def wait_for_cached(page, cache, path, seconds=15):
+    """The caches once `path` is in `cache` (the worker stores in the background)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        cached = page.evaluate(CACHED_URLS)
+        if path in cached.get(cache, []) or time.monotonic() > deadline:
+            assert path in cached.get(cache, []), f"{path} never reached {cache}: {cached}"
+            return cached
+        page.wait_for_timeout(100)
 
 
 def offline_page_fails(page, path):
@@ -95,7 +108,10 @@ def test_agenda_schedule_badge_and_meeting_open_offline_until_logout(
         expect(page.locator("main")).to_contain_text(text)
         expect(page.locator("[data-offline-banner]")).to_be_hidden()
 
-    cached = page.evaluate(CACHED_URLS)
+    # The anonymous copy of the agenda is fetched in the worker's background
+    # (event.waitUntil), after the page has loaded: a phone has that time, the
+    # test waits for it rather than racing it.
+    cached = wait_for_cached(page, "portal-pages-v1", pages["agenda"][0])
     personal = set(cached.get("portal-personal-v1", []))
     assert {path for path, _text in pages.values()} <= personal, cached
     # An allow-list: nothing of the login, the logout or any download is kept.
