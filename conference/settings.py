@@ -374,7 +374,7 @@ HEARTBEAT_MAX_AGE_SECONDS = envint("HEARTBEAT_MAX_AGE_SECONDS", "180")
 HEALTHZ_TOKEN = os.getenv("HEALTHZ_TOKEN", "")
 # /metrics (Prometheus) answers the local network and `Authorization: Bearer
 # <METRICS_TOKEN>`; anyone else gets a bare 403. With gunicorn's several
-# processes, set PROMETHEUS_MULTIPROC_DIR (README, "Operations").
+# processes, set PROMETHEUS_MULTIPROC_DIR (README, "Health, metrics and logs").
 METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
 
 # Security. With DEBUG off, `manage.py check --deploy` is silent.

@@ -30,6 +30,10 @@ class LeanResponse:
     def json(self):
         return json.loads(self.content)
 
+    async def aread(self):
+        """As httpx's: the body (already read)."""
+        return self.content
+
 
 class LeanClient:
     """One connection at a time to `base`, kept open while the server keeps it."""

@@ -10,13 +10,15 @@ Pages, each measured on its own for `--duration` seconds after a warm-up:
     directory    GET  b2b/               delegates, each client its own login
     my_schedule  GET  me/                delegates with sessions and meetings
     dashboard    GET  manage/            the organiser (one login per client)
+    registrations GET manage/registrations/  the organiser
     accept       POST b2b/requests/<id>/accept/   each a fresh request between
                  two delegates without meetings, answered with a slot both
                  have free (as bench/bench_b2b.py prepares them); ends when
                  the prepared requests run out or the time is up.
 
-Each client is an httpx.AsyncClient with one keep-alive connection and its
-own session cookie; latency is the client's round trip (so it includes the
+Each client has one connection at a time and its own session cookie (GETs:
+bench/load/lean.py's client, which leaves the CPU to the server; accepts:
+an httpx.AsyncClient); latency is the client's round trip (so it includes the
 wait for a free gunicorn worker). An error is a transport failure or any
 status other than 200 (GET) or a redirect to the new meeting (accept).
 
@@ -26,6 +28,8 @@ the keys page, clients, rps, p50_ms, p95_ms, p99_ms, errors.
     .venv/bin/python bench/load/run.py [--clients 50] [--duration 20]
         [--warmup 3] [--accepts 400] [--out PATH]
     --smoke: 3-second phases and 100 accepts, to check that it works.
+    --scale demo: the demo conference as `make run` seeds it (the default is
+        large); delegates then share logins.
 
 Database: BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/portal_bench_load); a database named
@@ -66,6 +70,7 @@ from bench.bench_b2b import (  # noqa: E402
     prepare_accepts,
     purge_queued_deliveries,
 )
+from bench.load.lean import lean_client  # noqa: E402
 from bench.serving import (  # noqa: E402
     PYTHON,
     drop_database_unless_kept,
@@ -109,8 +114,9 @@ def prepare_logins(clients):
         .select_related("user")
         .order_by("-meetings", "-sessions", "pk")[:clients]
     )
-    if len(delegates) < clients:
-        raise SystemExit(f"Only {len(delegates)} approved delegates in the seed.")
+    if not delegates:
+        raise SystemExit("No approved delegates in the seed.")
+    # The demo scale has fewer delegates than clients: they share logins then.
     organiser = User.objects.get(email="organiser@example.org")
     return {
         "delegate": [session_cookie(r.user) for r in delegates],
@@ -125,6 +131,7 @@ def pages(logins):
         ("directory", base + "b2b/", logins["delegate"]),
         ("my_schedule", base + "me/", logins["delegate"]),
         ("dashboard", base + "manage/", logins["organiser"]),
+        ("registrations", base + "manage/registrations/", logins["organiser"]),
     ]
 
 
@@ -246,9 +253,9 @@ def measure(base, clients, duration, warmup, logins, accepts):
     results = []
     for page, path, cookies in pages(logins):
         work = get_work(path, cookies)
-        asyncio.run(phase(base, clients, warmup, work))
+        asyncio.run(phase(base, clients, warmup, work, client=lean_client))
         cpu = time.process_time()
-        samples, seconds = asyncio.run(phase(base, clients, duration, work))
+        samples, seconds = asyncio.run(phase(base, clients, duration, work, client=lean_client))
         results.append(row(page, clients, samples, seconds))
         # Near 100 %, the client and not the server would be what is measured.
         busy = (time.process_time() - cpu) / seconds * 100
@@ -274,6 +281,9 @@ def main(argv=None):
     parser.add_argument("--accepts", type=int, default=400)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument(
+        "--scale", choices=["demo", "large"], default="large", help="seed_demo's scale"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.duration, args.warmup, args.accepts = 3.0, 1.0, 100
@@ -303,7 +313,10 @@ def main(argv=None):
         if fresh:
             recreate_database(database_url)
         run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env, 600, log)
-        run([PYTHON, "manage.py", "seed_demo", "--scale", "large", "-v", "0"], env, 1200, log)
+        seed = [PYTHON, "manage.py", "seed_demo", "-v", "0"]
+        if args.scale == "large":
+            seed += ["--scale", "large"]
+        run(seed, env, 1200, log)
         run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env, 300, log)
 
         import django

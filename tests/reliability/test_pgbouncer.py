@@ -1,5 +1,5 @@
 """
-The portal behind pgbouncer in transaction mode (README, Deploying, "Database
+The portal behind pgbouncer in transaction mode (README, Running in production, "Database
 connection pooling"), with real processes: a pgbouncer of the test's own in front of the
 shared PostgreSQL's test database, and gunicorn (DEBUG off, two workers of four
 threads) connected to it with DATABASE_POOLER=pgbouncer.
