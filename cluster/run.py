@@ -279,13 +279,8 @@ class Cluster:
     def _write_haproxy(self):
         folder = self.base_dir / "haproxy"
         folder.mkdir(parents=True, exist_ok=True)
-        # No more requests at once to a node than it has threads: the rest wait
-        # in haproxy's queue (up to `timeout queue`), so that a busy node's
-        # health check is not stuck behind them and the node marked down.
-        slots = self.web_workers * self.web_threads
         servers = "\n".join(
-            f"    server {name} {address}:{self.web_ports[name]} maxconn {slots}"
-            " check inter 1s fall 2 rise 2"
+            f"    server {name} {address}:{self.web_ports[name]} check inter 1s fall 2 rise 2"
             for name, address in self.web_addresses.items()
         )
         (folder / "haproxy.cfg").write_text(
@@ -306,7 +301,6 @@ defaults
     retries 2
     retry-on conn-failure empty-response response-timeout
     timeout connect 3s
-    timeout queue 30s
     # A node that answers its check late is busy, not dead; a dead one refuses at once.
     timeout check 5s
     timeout client 60s

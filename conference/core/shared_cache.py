@@ -42,7 +42,9 @@ from conference.core.release import code_version
 STATELESS_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
 # Where shared pages live: /events/<slug>/...
 PREFIX = "/events/"
-PAGE_SECONDS = 24 * 60 * 60
+# Short: a copy costs one rendering to make again, and every address (any
+# query string) gets its own, so this bounds what visitors can make Redis hold.
+PAGE_SECONDS = 15 * 60
 GENERATION_SECONDS = 60
 CSRF_PLACEHOLDER = "shared-page-csrf-placeholder-5f0c2e"
 # Set per response, by the middleware outside this one or below.

@@ -93,7 +93,9 @@ def test_six_rooms_fit_lengths_drag_from_the_grip_and_empty_cells_start_sessions
     expect(changes).to_contain_text("Not yet public: 1 change")
     shot(page, "length-changed")
 
-    # An empty cell: the sixth room at 11:00 opens the form there.
+    # An empty cell: the sixth room at 11:00 opens the form there (once the
+    # page has settled from the resize: its panels refresh in the background).
+    page.wait_for_load_state("networkidle")
     eleven = page.locator(".tt-hour", has_text="11:00").bounding_box()
     sixth = headers.nth(5).bounding_box()
     cell_x, cell_y = sixth["x"] + sixth["width"] / 2, eleven["y"] + 4
