@@ -2,9 +2,10 @@
 
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 
 def email_address_release(*, email):
@@ -39,5 +40,11 @@ def email_address_release(*, email):
             actor=None,
             action="user.email_released",
             obj=user,
-            summary=f"{email} went to its invitee; the account logs in with {fallback.email}",
+            summary=audit_message(
+                gettext_noop(
+                    "%(email)s went to its invitee; the account logs in with %(fallback)s"
+                ),
+                email=email,
+                fallback=fallback.email,
+            ),
         )

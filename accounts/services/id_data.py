@@ -7,10 +7,11 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Registration
 from conference.core.models import Conference
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 # Audit action of the purge, read back by the gate-list page.
 ID_DATA_ERASED = "gatelist.id_data_erased"
@@ -60,7 +61,9 @@ def id_data_purge(*, now=None):
                 actor=None,
                 conference=conference,
                 action=ID_DATA_ERASED,
-                summary=f"ID document data erased for {count} registrations",
+                summary=audit_message(
+                    gettext_noop("ID document data erased for %(count)s registrations"), count=count
+                ),
                 data={"rows": count, "deadline": id_retention_deadline(conference).isoformat()},
             )
         erased += count

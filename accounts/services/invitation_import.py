@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_countries import countries
 
 from accounts.models import Invitation
@@ -22,7 +23,7 @@ from accounts.services.invitations import _taken_emails
 from accounts.services.locking import _lock_conference
 from accounts.services.organisations import _organisation_named
 from conference.core.models import Organisation, OrganisationKind
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 # Limits of one CSV upload.
 CSV_MAX_BYTES = 2 * 1024 * 1024
@@ -345,7 +346,11 @@ def invitation_import_csv(*, conference, actor, data):
             actor=actor,
             conference=conference,
             action="invitation.import",
-            summary=f"Imported {report.created} invitations ({len(report.errors)} rows refused)",
+            summary=audit_message(
+                gettext_noop("Imported %(created)s invitations (%(refused)s rows refused)"),
+                created=report.created,
+                refused=len(report.errors),
+            ),
             data={"created": report.created, "refused": len(report.errors)},
         )
     return report

@@ -21,7 +21,7 @@ from accounts.services.invitations import (
 )
 from accounts.services.locking import _lock_conference
 from conference.core.models import Job
-from conference.core.services import audit_record, email_queue_many
+from conference.core.services import audit_message, audit_record, email_queue_many
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,9 @@ def invitation_send_job_start(*, conference, actor):
             conference=conference,
             action="invitation.send_all",
             obj=job,
-            summary=f"Started sending {total} invitations",
+            summary=audit_message(
+                gettext_noop("Started sending %(count)s invitations"), count=total
+            ),
         )
         enqueue(invitations_send, job.pk)
     return job

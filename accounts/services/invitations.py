@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.errors import InvitationError
 from accounts.models import Invitation, Registration
 from accounts.services.locking import _lock_conference
 from conference.core import events
 from conference.core.models import ConferenceRole
-from conference.core.services import audit_record, email_queue
+from conference.core.services import audit_message, audit_record, email_queue
 
 # An invitation can be used for this long after it was (last) sent, and never
 # after registration closes.
@@ -158,7 +159,9 @@ def invitation_create(
                 conference=conference,
                 action="invitation.create",
                 obj=invitation,
-                summary=f"Invited {email} ({role})",
+                summary=audit_message(
+                    gettext_noop("Invited %(email)s (%(role)s)"), email=email, role=role
+                ),
             )
     except IntegrityError as exc:
         raise InvitationError(_("%(email)s: already invited.") % {"email": email}) from exc
@@ -194,7 +197,9 @@ def invitation_resend(*, invitation, actor):
                 conference=invitation.conference,
                 action="invitation.resend",
                 obj=invitation,
-                summary=f"Resent the invitation to {invitation.email}",
+                summary=audit_message(
+                    gettext_noop("Resent the invitation to %(email)s"), email=invitation.email
+                ),
             )
     except IntegrityError as exc:
         raise InvitationError(
@@ -220,7 +225,9 @@ def invitation_revoke(*, invitation, actor):
             conference=invitation.conference,
             action="invitation.revoke",
             obj=invitation,
-            summary=f"Revoked the invitation to {invitation.email}",
+            summary=audit_message(
+                gettext_noop("Revoked the invitation to %(email)s"), email=invitation.email
+            ),
         )
     return invitation
 
@@ -284,7 +291,11 @@ def invitation_accept(*, token, user):
             conference=invitation.conference,
             action="invitation.accept",
             obj=invitation,
-            summary=f"{user.email} accepted the invitation ({invitation.role})",
+            summary=audit_message(
+                gettext_noop("%(email)s accepted the invitation (%(role)s)"),
+                email=user.email,
+                role=invitation.role,
+            ),
         )
         events.event_publish(conference=invitation.conference, **_accepted_event(invitation))
     return invitation

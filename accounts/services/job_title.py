@@ -2,10 +2,11 @@
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.errors import RegistrationError
 from accounts.models import Registration
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 
 def registration_job_title_set(*, registration, job_title, actor):
@@ -35,7 +36,9 @@ def registration_job_title_set(*, registration, job_title, actor):
             conference=locked.conference,
             action="registration.job_title",
             obj=locked,
-            summary=f"{locked.user.email} changed their job title",
+            summary=audit_message(
+                gettext_noop("%(email)s changed their job title"), email=locked.user.email
+            ),
             data={"fields": ["job_title"], "from": previous, "to": job_title},
         )
     registration.job_title = job_title

@@ -13,12 +13,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.errors import QuestionError, RegistrationError
 from accounts.models import RegistrationAnswer, RegistrationQuestion
 from accounts.questions import AnswerInvalid, answer_clean, answer_snapshot
 from accounts.services.locking import _lock_conference
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 # The fields an organiser edits (question_create / question_update).
 QUESTION_FIELDS = (
@@ -61,7 +62,9 @@ def question_create(*, conference, actor, **fields):
             conference=conference,
             action="question.create",
             obj=question,
-            summary=f"Question added: {question.label_en}",
+            summary=audit_message(
+                gettext_noop("Question added: %(label)s"), label=question.label_en
+            ),
         )
     return question
 
@@ -104,7 +107,9 @@ def question_update(*, question, actor, **fields):
             conference=question.conference,
             action="question.update",
             obj=question,
-            summary=f"Question changed: {question.label_en}",
+            summary=audit_message(
+                gettext_noop("Question changed: %(label)s"), label=question.label_en
+            ),
             data={"fields": changed},
         )
     return question
@@ -130,7 +135,12 @@ def question_move(*, question, actor, direction):
             conference=conference,
             action="question.move",
             obj=question,
-            summary=f"Question moved {'up' if direction < 0 else 'down'}: {question.label_en}",
+            summary=audit_message(
+                gettext_noop("Question moved up: %(label)s")
+                if direction < 0
+                else gettext_noop("Question moved down: %(label)s"),
+                label=question.label_en,
+            ),
         )
     return question
 
@@ -148,7 +158,12 @@ def question_set_active(*, question, actor, active):
             conference=question.conference,
             action="question.restore" if active else "question.retire",
             obj=question,
-            summary=f"Question {'asked again' if active else 'retired'}: {question.label_en}",
+            summary=audit_message(
+                gettext_noop("Question asked again: %(label)s")
+                if active
+                else gettext_noop("Question retired: %(label)s"),
+                label=question.label_en,
+            ),
         )
     return question
 
@@ -170,7 +185,9 @@ def question_delete(*, question, actor):
             conference=question.conference,
             action="question.delete",
             obj=question,
-            summary=f"Question deleted: {question.label_en}",
+            summary=audit_message(
+                gettext_noop("Question deleted: %(label)s"), label=question.label_en
+            ),
         )
         question.delete()
 

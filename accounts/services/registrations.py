@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.errors import RegistrationError
 from accounts.models import Invitation, Registration
@@ -23,7 +24,7 @@ from accounts.services.organisations import _organisation_from
 from accounts.services.questions import answers_save
 from conference.core import events
 from conference.core.models import Organisation
-from conference.core.services import audit_record, email_queue
+from conference.core.services import audit_message, audit_record, email_queue
 
 # Who may move a registration from which statuses to which.
 ORGANISER_TRANSITIONS = {
@@ -88,7 +89,12 @@ def _notify(registration, actor, previous):
         conference=registration.conference,
         action=f"registration.{registration.status}",
         obj=registration,
-        summary=f"{registration.user.email}: {previous or 'new'} → {registration.status}",
+        summary=audit_message(
+            gettext_noop("%(email)s: %(before)s → %(after)s"),
+            email=registration.user.email,
+            before=previous or "new",
+            after=registration.status,
+        ),
         data={"from": previous, "to": registration.status},
     )
     email_queue(
@@ -263,7 +269,9 @@ def registration_update(
             conference=registration.conference,
             action="registration.update",
             obj=registration,
-            summary=f"{user.email} updated their details",
+            summary=audit_message(
+                gettext_noop("%(email)s updated their details"), email=user.email
+            ),
             # Names of changed fields only: values may be ID document data.
             data={"fields": changed},
         )
@@ -342,7 +350,9 @@ def registration_confirm_organisation(*, registration, actor):
             conference=registration.conference,
             action="organisation.confirm",
             obj=registration,
-            summary=f"Confirmed the organisation {organisation.name}",
+            summary=audit_message(
+                gettext_noop("Confirmed the organisation %(name)s"), name=organisation.name
+            ),
         )
     return organisation
 
@@ -368,7 +378,10 @@ def registration_request_deletion(*, registration, actor):
             conference=registration.conference,
             action="registration.deletion_requested",
             obj=registration,
-            summary=f"{registration.user.email} asked for their data to be deleted",
+            summary=audit_message(
+                gettext_noop("%(email)s asked for their data to be deleted"),
+                email=registration.user.email,
+            ),
         )
         email_queue(
             recipient=registration.user.email,
@@ -408,7 +421,7 @@ def registration_settings_update(
             conference=conference,
             action="registration.settings",
             obj=conference,
-            summary="Changed the registration settings",
+            summary=audit_message(gettext_noop("Changed the registration settings")),
             data={
                 "capacity": capacity,
                 "auto_approve": auto_approve,

@@ -13,13 +13,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Registration
 from b2b_meetings.errors import B2BError
 from b2b_meetings.matchmaking.models import MeetingProposal, SuggestionDismissal
 from b2b_meetings.models import Meeting, MeetingRequest
 from b2b_meetings.services import person_label
-from conference.core.services import audit_record, email_queue
+from conference.core.services import audit_message, audit_record, email_queue
 
 
 def _listed(conference, registration_id):
@@ -78,7 +79,11 @@ def proposal_create(*, conference, first_id, second_id, note, actor):
             conference=conference,
             action="meeting_proposal.create",
             obj=proposal,
-            summary=f"Proposed a meeting between {person_label(first)} and {person_label(second)}",
+            summary=audit_message(
+                gettext_noop("Proposed a meeting between %(a)s and %(b)s"),
+                a=person_label(first),
+                b=person_label(second),
+            ),
         )
         for person, other in ((first, second), (second, first)):
             _email(proposal, person, other, "b2b_proposal")
@@ -154,9 +159,12 @@ def proposal_accept(*, proposal_id, registration):
                 conference=proposal.conference,
                 action="meeting_proposal.accept",
                 obj=proposal,
-                summary=(
-                    f"Proposed meeting between {person_label(proposal.first)} and "
-                    f"{person_label(proposal.second)} accepted by both; time to be set"
+                summary=audit_message(
+                    gettext_noop(
+                        "Proposed meeting between %(a)s and %(b)s accepted by both; time to be set"
+                    ),
+                    a=person_label(proposal.first),
+                    b=person_label(proposal.second),
                 ),
             )
             for person, other in (
@@ -180,9 +188,11 @@ def proposal_decline(*, proposal_id, registration):
             conference=proposal.conference,
             action="meeting_proposal.decline",
             obj=proposal,
-            summary=(
-                f"Proposed meeting between {person_label(proposal.first)} and "
-                f"{person_label(proposal.second)} declined by {person_label(registration)}"
+            summary=audit_message(
+                gettext_noop("Proposed meeting between %(a)s and %(b)s declined by %(by)s"),
+                a=person_label(proposal.first),
+                b=person_label(proposal.second),
+                by=person_label(registration),
             ),
         )
     return proposal

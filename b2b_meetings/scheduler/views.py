@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -24,7 +24,7 @@ from b2b_meetings.views.shared import by_day
 from conference.core.errors import shown_to_user
 from conference.core.models import Job, Role
 from conference.core.permissions import conference_view
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 # A spreadsheet reads a cell starting with one of these as a formula (or, for
 # tab and CR, mangles it): names and organisations are typed by delegates.
@@ -204,7 +204,11 @@ def proposal_csv(request, access, job_id):
         conference=conference,
         action="b2b.schedule.export",
         obj=job,
-        summary=f"Scheduler run {job.pk} proposal (CSV), {len(rows)} rows",
+        summary=audit_message(
+            gettext_noop("Scheduler run %(n)s proposal (CSV), %(rows)s rows"),
+            n=job.pk,
+            rows=len(rows),
+        ),
         data={"format": "csv", "rows": len(rows)},
     )
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from b2b_meetings.errors import AlreadyMeeting, B2BError, BookingError, just_taken
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat, Table
@@ -35,27 +36,35 @@ from b2b_meetings.services.notifications import (
     person_label,
 )
 from conference.core import events
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 # The activity feed ------------------------------------------------------------------
-# Audit summaries are written once, in English, for the organisers' feed:
-# they name the people and the time, never only ids.
+# Audit summaries for the organisers' feed name the people and the time, never
+# only ids; they are stored as msgid and params, shown in the viewer's language.
 
 
-def meeting_label(meeting, people, verb="at"):
-    """ "between A (Org) and B (Org) at Tue 14 Jan 15:20, table T04" (verb: "at", "moved to")"""
+def meeting_params(meeting, people):
+    """
+    The audit-summary params naming a meeting: people "A (Org), B (Org)", when
+    "2026-01-14 15:20" (the conference's time) and table "T04".
+    """
     when = timezone.localtime(meeting.slot.starts_at, meeting.conference.tz)
-    names = " and ".join(person_label(p) for p in people)
-    return f"between {names} {verb} {when:%a %d %b %H:%M}, table {meeting.table.label}"
+    return {
+        "people": ", ".join(person_label(p) for p in people),
+        "when": f"{when:%Y-%m-%d %H:%M}",
+        "table": meeting.table.label,
+    }
 
 
-def request_label(meeting_request, template):
-    """`template` with {a} the requester and {b} whom they asked."""
+def request_params(meeting_request):
+    """The audit-summary params of a request: a the requester, b whom they asked."""
     target = meeting_request.target_registration
-    return template.format(
-        a=person_label(meeting_request.requester),
-        b=person_label(target) if target is not None else meeting_request.target_organisation.name,
-    )
+    return {
+        "a": person_label(meeting_request.requester),
+        "b": person_label(target)
+        if target is not None
+        else meeting_request.target_organisation.name,
+    }
 
 
 def meeting_event(type, meeting, *, slot, participant_ids, previous_slot=None):
@@ -309,7 +318,10 @@ def _create_in_transaction(
         conference=conference,
         action="meeting.create",
         obj=meeting,
-        summary=f"Meeting booked {meeting_label(meeting, people)}",
+        summary=audit_message(
+            gettext_noop("Meeting booked between %(people)s at %(when)s, table %(table)s"),
+            **meeting_params(meeting, people),
+        ),
     )
     events.events_publish(
         conference=conference,
@@ -410,8 +422,12 @@ def _move(*, meeting, slot, table, actor, enforce_availability, template):
         conference=conference,
         action="meeting.move",
         obj=meeting,
-        summary=(
-            f"Meeting {meeting_label(meeting, people, 'moved to')} (from {_hm(old_slot, meeting)})"
+        summary=audit_message(
+            gettext_noop(
+                "Meeting between %(people)s moved to %(when)s, table %(table)s (from %(old)s)"
+            ),
+            old=_hm(old_slot, meeting),
+            **meeting_params(meeting, people),
         ),
     )
     events.events_publish(
@@ -512,8 +528,21 @@ def meeting_cancel(*, meeting, actor, registration=None, reason="", seen_sequenc
             conference=meeting.conference,
             action="meeting.cancel",
             obj=meeting,
-            summary=f"Meeting {meeting_label(meeting, participants)} cancelled"
-            + (f" by {person_label(registration)}" if registration else " by the organisers"),
+            summary=audit_message(
+                gettext_noop(
+                    "Meeting between %(people)s at %(when)s, table %(table)s cancelled by %(by)s"
+                ),
+                by=person_label(registration),
+                **meeting_params(meeting, participants),
+            )
+            if registration
+            else audit_message(
+                gettext_noop(
+                    "Meeting between %(people)s at %(when)s, table %(table)s cancelled "
+                    "by the organisers"
+                ),
+                **meeting_params(meeting, participants),
+            ),
         )
         events.events_publish(
             conference=meeting.conference,
@@ -552,7 +581,15 @@ def meeting_lock(*, meeting, locked, actor):
                 conference=meeting.conference,
                 action="meeting.lock" if locked else "meeting.unlock",
                 obj=meeting,
-                summary=f"Meeting {meeting_label(meeting, _meeting_participants(meeting))} "
-                + ("locked in place" if locked else "unlocked"),
+                summary=audit_message(
+                    gettext_noop(
+                        "Meeting between %(people)s at %(when)s, table %(table)s locked in place"
+                    )
+                    if locked
+                    else gettext_noop(
+                        "Meeting between %(people)s at %(when)s, table %(table)s unlocked"
+                    ),
+                    **meeting_params(meeting, _meeting_participants(meeting)),
+                ),
             )
     return meeting

@@ -15,16 +15,17 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Registration
 from b2b_meetings.errors import AlreadyMeeting, B2BError, BookingError
 from b2b_meetings.models import Meeting, MeetingRequest, MeetingSeat
 from b2b_meetings.rules import is_request_recipient, kind_pair_allowed
 from b2b_meetings.selectors.availability import slots_free_for
-from b2b_meetings.services.booking import _create_in_transaction, request_label
+from b2b_meetings.services.booking import _create_in_transaction, request_params
 from b2b_meetings.services.locking import registrations_lock
 from b2b_meetings.services.notifications import _email_request
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 # How many times a requester may propose.
 MAX_PROPOSED = 3
@@ -191,8 +192,12 @@ def request_create(
             conference=conference,
             action="meeting_request.create",
             obj=meeting_request,
-            summary=request_label(meeting_request, "Request from {a} to {b}")
-            + (" (they had asked too: joined)" if reverse is not None else ""),
+            summary=audit_message(
+                gettext_noop("Request from %(a)s to %(b)s (they had asked too: joined)")
+                if reverse is not None
+                else gettext_noop("Request from %(a)s to %(b)s"),
+                **request_params(meeting_request),
+            ),
         )
         _email_request(
             meeting_request,
@@ -424,8 +429,9 @@ def request_accept_to_schedule(*, meeting_request, responder, priority=None):
             conference=meeting_request.conference,
             action="meeting_request.accept_to_schedule",
             obj=meeting_request,
-            summary=request_label(
-                meeting_request, "Request from {a} to {b} accepted; time to be set"
+            summary=audit_message(
+                gettext_noop("Request from %(a)s to %(b)s accepted; time to be set"),
+                **request_params(meeting_request),
             ),
         )
         _email_request(
@@ -456,7 +462,10 @@ def request_decline(*, meeting_request, responder, reason=""):
             conference=meeting_request.conference,
             action="meeting_request.decline",
             obj=meeting_request,
-            summary=request_label(meeting_request, "Request from {a} to {b} declined"),
+            summary=audit_message(
+                gettext_noop("Request from %(a)s to %(b)s declined"),
+                **request_params(meeting_request),
+            ),
         )
         _email_request(
             meeting_request,
@@ -487,7 +496,10 @@ def request_withdraw(*, meeting_request, requester):
             conference=meeting_request.conference,
             action="meeting_request.withdraw",
             obj=meeting_request,
-            summary=request_label(meeting_request, "Request from {a} to {b} withdrawn"),
+            summary=audit_message(
+                gettext_noop("Request from %(a)s to %(b)s withdrawn"),
+                **request_params(meeting_request),
+            ),
         )
         _email_request(
             meeting_request, "b2b_request_withdrawn", request_recipients(meeting_request)

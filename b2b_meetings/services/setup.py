@@ -8,11 +8,12 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from b2b_meetings.errors import B2BError
 from b2b_meetings.models import Meeting, MeetingSlot, Table
 from conference.core.models import Conference
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 from sessions_app.models import Session
 
 B2B_SETTINGS_FIELDS = [
@@ -42,7 +43,10 @@ def b2b_settings_update(*, conference, actor, **values):
                 conference=conference,
                 action="b2b.settings",
                 obj=conference,
-                summary="B2B settings changed: " + ", ".join(sorted(changed)),
+                summary=audit_message(
+                    gettext_noop("B2B settings changed: %(fields)s"),
+                    fields=", ".join(sorted(changed)),
+                ),
                 data=changed,
             )
     return conference
@@ -83,7 +87,7 @@ def slots_generate(*, conference, actor):
                 conference=conference,
                 action="b2b.slots",
                 obj=conference,
-                summary=f"{len(new)} B2B slots created",
+                summary=audit_message(gettext_noop("%(count)s B2B slots created"), count=len(new)),
             )
     return len(new)
 
@@ -102,7 +106,9 @@ def slots_delete_unused(*, conference, actor):
                 conference=conference,
                 action="b2b.slots",
                 obj=conference,
-                summary=f"{count} unused B2B slots deleted",
+                summary=audit_message(
+                    gettext_noop("%(count)s unused B2B slots deleted"), count=count
+                ),
             )
     return count
 
@@ -132,7 +138,11 @@ def tables_create(*, conference, room, labels, seats=4, actor):
                 conference=conference,
                 action="b2b.tables",
                 obj=room,
-                summary=f"{len(fresh)} tables added in {room.name}",
+                summary=audit_message(
+                    gettext_noop("%(count)s tables added in %(room)s"),
+                    count=len(fresh),
+                    room=room.name,
+                ),
             )
     return len(fresh), sorted(taken)
 
@@ -150,6 +160,11 @@ def table_set_active(*, table, is_active, actor):
             conference=table.conference,
             action="b2b.table",
             obj=table,
-            summary=f"Table {table.label} {'in use' if is_active else 'out of use'}",
+            summary=audit_message(
+                gettext_noop("Table %(label)s in use")
+                if is_active
+                else gettext_noop("Table %(label)s out of use"),
+                label=table.label,
+            ),
         )
     return table

@@ -16,11 +16,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from conference.api import scopes as scope_rules
 from conference.api.models import ApiToken
 from conference.core.models import ConferenceRole, Role
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 PREFIX = "cp_"
 # last_used_at is written at most this often per token (seconds): a busy
@@ -78,7 +79,11 @@ def token_create(*, conference, actor, roles, name, scopes, expires_at=None):
             conference=conference,
             action="api.token_create",
             obj=token,
-            summary=f"API token “{name}” created ({', '.join(scopes)})",
+            summary=audit_message(
+                gettext_noop("API token “%(name)s” created (%(scopes)s)"),
+                name=name,
+                scopes=", ".join(scopes),
+            ),
         )
     return token, secret
 
@@ -95,7 +100,9 @@ def token_revoke(*, token, actor):
                 conference=token.conference,
                 action="api.token_revoke",
                 obj=token,
-                summary=f"API token “{token.name}” revoked",
+                summary=audit_message(
+                    gettext_noop("API token “%(name)s” revoked"), name=token.name
+                ),
             )
     token.refresh_from_db(fields=["revoked_at"])
     # At once, and after the commit (a request in between may cache it again).

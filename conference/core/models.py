@@ -15,6 +15,63 @@ from django_countries.fields import CountryField
 from conference.core.content import ContentCharField, ContentTextField
 from conference.core.db import CounterFieldsMixin
 
+# Messages stored as data ([[msgid, {params}], ...]) and shown in the viewer's
+# language: job progress (Job.message_parts) and audit summaries
+# (AuditLog.summary_parts). The msgids are marked with gettext_noop where
+# written; the params are data (names, numbers, emails) and never translated.
+
+
+def _message_param(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def message_parts(*parts):
+    """`parts`, each a msgid or (msgid, params), as stored: [[msgid, {params}], ...]."""
+    stored = []
+    for part in parts:
+        if isinstance(part, str):
+            stored.append([part, {}])
+        else:
+            msgid, params = part
+            stored.append(
+                [str(msgid), {str(k): _message_param(v) for k, v in dict(params or {}).items()}]
+            )
+    return stored
+
+
+def _message_part_text(msgid, params, translate):
+    text = translate(msgid) if msgid else ""
+    return text % params if params else text
+
+
+def message_english(parts):
+    """The stored message in English (msgids are English; a part whose params don't fit, raw)."""
+    texts = []
+    for msgid, params in parts:
+        try:
+            texts.append(_message_part_text(msgid, params, str))
+        except (KeyError, TypeError, ValueError):
+            texts.append(msgid)
+    return " ".join(texts)
+
+
+def message_render(parts, fallback=""):
+    """
+    The stored message in the active language; `fallback` (the stored English)
+    for rows written before parts, or parts that don't render (bad params).
+    """
+    if not parts:
+        return fallback
+    try:
+        return " ".join(_message_part_text(msgid, params, gettext) for msgid, params in parts)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        try:  # A translation that doesn't fit its params: the English parts.
+            return " ".join(_message_part_text(msgid, params, str) for msgid, params in parts)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return fallback
+
 
 def validate_time_zone(value):
     if value not in zoneinfo.available_timezones():
@@ -403,7 +460,10 @@ class AuditLog(models.Model):
     action = models.CharField(_("action"), max_length=60)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    # The summary in English (search, exports, admin), and as data: [[msgid,
+    # {params}], ...], which pages show in the viewer's language (summary_text).
     summary = models.CharField(_("summary"), max_length=300, blank=True)
+    summary_parts = models.JSONField(default=list, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
@@ -423,6 +483,11 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"
+
+    @property
+    def summary_text(self):
+        """The summary in the active language (as stored, for rows written before parts)."""
+        return message_render(self.summary_parts, self.summary)
 
     @property
     def who(self):
@@ -485,25 +550,13 @@ class Job(CounterFieldsMixin, models.Model):
         or (msgid, params): e.g. Job.objects.filter(...).update(
         **Job.message_fields((gettext_noop("%(count)s sent."), {"count": 3}))).
         """
-        parts = [
-            [part, {}] if isinstance(part, str) else [part[0], dict(part[1])] for part in parts
-        ]
-        english = " ".join(msgid % params if params else msgid for msgid, params in parts)
-        return {"message": english[:300], "message_parts": parts}
+        parts = message_parts(*parts)
+        return {"message": message_english(parts)[:300], "message_parts": parts}
 
     @property
     def message_text(self):
         """The message in the active language (as stored, for rows written before parts)."""
-        if not self.message_parts:
-            return self.message
-        texts = []
-        for msgid, params in self.message_parts:
-            text = gettext(msgid)
-            try:
-                texts.append(text % params if params else text)
-            except (KeyError, TypeError, ValueError):
-                texts.append(msgid % params if params else msgid)
-        return " ".join(texts)
+        return message_render(self.message_parts, self.message)
 
     @property
     def percent(self):

@@ -20,12 +20,19 @@ from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from conference.core.content import content_fallback
 from conference.core.email_templates.registry import kind_get
 from conference.core.email_templates.rendering import wording_render
 from conference.core.email_templates.selectors import override_get
-from conference.core.models import AuditLog, Heartbeat, OutgoingEmail
+from conference.core.models import (
+    AuditLog,
+    Heartbeat,
+    OutgoingEmail,
+    message_english,
+    message_parts,
+)
 from conference.core.timezones import recipient_time_zone
 
 logger = logging.getLogger(__name__)
@@ -415,7 +422,9 @@ def outbox_resend(*, email, actor):
             conference=email.conference,
             action="email.resend",
             obj=email,
-            summary=f"{email.kind} to {email.recipient}",
+            summary=audit_message(
+                gettext_noop("%(kind)s to %(email)s"), kind=email.kind, email=email.recipient
+            ),
         )
         from conference.core.tasks import enqueue, outbox_deliver
 
@@ -437,8 +446,26 @@ def audit_via(label):
         _audit_via.reset(reset)
 
 
+def audit_message(msgid, **params):
+    """
+    An audit summary shown in the viewer's language: `msgid` marked with
+    gettext_noop, `params` data (names, numbers, emails; never translated), e.g.
+    audit_record(..., summary=audit_message(gettext_noop("Invited %(email)s"), email=...)).
+    Messages join with "+" (shown separated by a space).
+    """
+    return message_parts((msgid, params))
+
+
 def audit_record(*, actor, action, conference=None, obj=None, summary="", data=None):
-    """Append one entry to the audit log (in the caller's transaction)."""
+    """
+    Append one entry to the audit log (in the caller's transaction). `summary`
+    is a plain string (shown as written) or message parts from audit_message().
+    """
+    if isinstance(summary, (list, tuple)):
+        parts = message_parts(*summary)
+        summary = message_english(parts)
+    else:
+        parts = []
     return AuditLog.objects.create(
         conference=conference,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -447,6 +474,7 @@ def audit_record(*, actor, action, conference=None, obj=None, summary="", data=N
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         summary=str(summary)[:300],
+        summary_parts=parts,
         data=data or {},
     )
 

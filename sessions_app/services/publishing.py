@@ -4,11 +4,12 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from accounts.models import Registration
 from conference.core import events, shared_cache
 from conference.core.models import Conference
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 from sessions_app import selectors
 from sessions_app.models import ScheduleRelease, Session, SessionSignup
 from sessions_app.services.mail import email_queue_local
@@ -55,7 +56,12 @@ def schedule_publish(*, conference, actor):
             conference=conference,
             action="agenda.publish",
             obj=release,
-            summary=f"Release {release.number}: {len(changes)} changes, {notified} emails",
+            summary=audit_message(
+                gettext_noop("Release %(number)s: %(changes)s changes, %(emails)s emails"),
+                number=release.number,
+                changes=len(changes),
+                emails=notified,
+            ),
         )
         events.event_publish(conference=conference, **_published_event(release))
         # Anonymous visitors' shared copies of the agenda give way at once.

@@ -4,9 +4,10 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from conference.core.content import content_data
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 from sessions_app import selectors
 from sessions_app.errors import AgendaError, CapacityError
 from sessions_app.models import Session, SessionSpeaker
@@ -133,7 +134,12 @@ def session_move(*, session, room, starts_at, ends_at, actor):
             conference=session.conference,
             action="session.move",
             obj=session,
-            summary=f"{session.title}: {starts_at.isoformat()} {room or '-'}",
+            summary=audit_message(
+                gettext_noop("%(title)s: %(when)s %(room)s"),
+                title=session.title,
+                when=starts_at.isoformat(),
+                room=room or "-",
+            ),
         )
     return session
 
@@ -172,7 +178,9 @@ def session_duplicate(*, session, actor):
             conference=session.conference,
             action="session.duplicate",
             obj=copy,
-            summary=f"{copy.title} (from {session.pk})",
+            summary=audit_message(
+                gettext_noop("%(title)s (from %(n)s)"), title=copy.title, n=session.pk
+            ),
         )
     return copy
 

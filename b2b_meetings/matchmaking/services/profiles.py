@@ -14,12 +14,13 @@ file.
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.services import registration_job_title_set
 from b2b_meetings.models import DelegateProfile, OrganisationTopics, Topic
 from conference.core.images import ImageSwap
 from conference.core.models import Organisation
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 # The languages a delegate may say they speak (ISO 639-1), in this order.
 SPOKEN_LANGUAGES = [
@@ -129,8 +130,11 @@ def delegate_profile_update(
                     conference=conference,
                     action="b2b.profile",
                     obj=profile,
-                    summary=f"{registration.user.display_name} updated their B2B profile: "
-                    + ", ".join(changed),
+                    summary=audit_message(
+                        gettext_noop("%(name)s updated their B2B profile: %(fields)s"),
+                        name=registration.user.display_name,
+                        fields=", ".join(changed),
+                    ),
                     data={"fields": changed},
                 )
     except BaseException:
@@ -199,7 +203,12 @@ def organisation_profile_update(
                     conference=conference,
                     action="b2b.organisation_profile",
                     obj=org,
-                    summary=f"{org.name}: profile changed by {who} ({', '.join(changed)})",
+                    summary=audit_message(
+                        gettext_noop("%(organisation)s: profile changed by %(who)s (%(fields)s)"),
+                        organisation=org.name,
+                        who=who,
+                        fields=", ".join(changed),
+                    ),
                     data={"fields": changed, "organisation": org.pk},
                 )
     except BaseException:

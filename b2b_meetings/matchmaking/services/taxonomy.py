@@ -16,6 +16,7 @@ says how many use a topic before it is deleted.
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from b2b_meetings.matchmaking.settings_defaults import (
     MAX_WEIGHT,
@@ -27,7 +28,7 @@ from b2b_meetings.matchmaking.settings_defaults import (
 )
 from b2b_meetings.models import DelegateProfile, MatchmakingSettings, OrganisationTopics, Topic
 from conference.core.models import Conference
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 CODE_MAX = 50
 
@@ -72,7 +73,7 @@ def topic_create(*, conference, actor, label_en, label_ja="", code=None):
             conference=conference,
             action="b2b.topic_create",
             obj=topic,
-            summary=f"Topic added: {topic.label_en}",
+            summary=audit_message(gettext_noop("Topic added: %(label)s"), label=topic.label_en),
             data={"code": topic.code},
         )
     return topic
@@ -93,7 +94,11 @@ def topic_update(*, topic, actor, label_en, label_ja=""):
                 conference=topic.conference,
                 action="b2b.topic_update",
                 obj=topic,
-                summary=f"Topic renamed: {before['label_en']} → {topic.label_en}",
+                summary=audit_message(
+                    gettext_noop("Topic renamed: %(before)s → %(after)s"),
+                    before=before["label_en"],
+                    after=topic.label_en,
+                ),
                 data={"fields": changed, "before": before},
             )
     return topic
@@ -123,7 +128,11 @@ def topic_move(*, topic, actor, offset):
             conference=conference,
             action="b2b.topic_move",
             obj=topic,
-            summary=f"Topic moved: {topic.label_en} to place {target + 1}",
+            summary=audit_message(
+                gettext_noop("Topic moved: %(label)s to place %(place)s"),
+                label=topic.label_en,
+                place=target + 1,
+            ),
             data={"position": target},
         )
     return True
@@ -152,8 +161,15 @@ def topic_delete(*, topic, actor):
             conference=conference,
             action="b2b.topic_delete",
             obj=topic,
-            summary=f"Topic deleted: {topic.label_en} (used by {people} people, "
-            f"{organisations} organisations)",
+            summary=audit_message(
+                gettext_noop(
+                    "Topic deleted: %(label)s (used by %(people)s people, "
+                    "%(organisations)s organisations)"
+                ),
+                label=topic.label_en,
+                people=people,
+                organisations=organisations,
+            ),
             data={"code": topic.code, "people": people, "organisations": organisations},
         )
         topic.delete()
@@ -210,8 +226,10 @@ def matchmaking_settings_save(*, conference, actor, matrix, boosts):
                 conference=conference,
                 action="b2b.matchmaking_settings",
                 obj=row,
-                summary="Matchmaking pairs and boosts changed: "
-                + ", ".join(changed_pairs + (["boosts"] if boosts_changed else [])),
+                summary=audit_message(
+                    gettext_noop("Matchmaking pairs and boosts changed: %(changes)s"),
+                    changes=", ".join(changed_pairs + (["boosts"] if boosts_changed else [])),
+                ),
                 data={"pairs": changed_pairs, "boosts": boosts_changed},
             )
     return row

@@ -22,6 +22,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from icalendar import Calendar
 
 from accounts.models import User
@@ -40,7 +41,7 @@ from b2b_meetings.services import meeting_ics, registrations_lock, requests_sett
 from b2b_meetings.services.booking import meeting_event
 from conference.core import events
 from conference.core.models import Job, Organisation
-from conference.core.services import audit_record, email_queue
+from conference.core.services import audit_message, audit_record, email_queue
 from sessions_app.models import SessionSignup
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def schedule_discard(*, job, actor):
             conference=job.conference,
             action="b2b.schedule.discard",
             obj=job,
-            summary=f"Scheduler run {job.pk} discarded",
+            summary=audit_message(gettext_noop("Scheduler run %(n)s discarded"), n=job.pk),
         )
     return job
 
@@ -272,7 +273,12 @@ def schedule_commit(*, job, actor, now=None):
             conference=conference,
             action="b2b.schedule.commit",
             obj=job,
-            summary=f"Scheduler run {job.pk}: {len(created)} meetings created, {len(moved)} moved",
+            summary=audit_message(
+                gettext_noop("Scheduler run %(n)s: %(created)s meetings created, %(moved)s moved"),
+                n=job.pk,
+                created=len(created),
+                moved=len(moved),
+            ),
             data={"created": len(created), "moved": len(moved)},
         )
         _email_participants(job, conference, created, moved, people)

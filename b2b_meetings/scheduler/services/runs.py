@@ -20,7 +20,7 @@ from b2b_meetings.scheduler import engine
 from b2b_meetings.scheduler.constants import JOB_KIND, TIME_LIMITS
 from b2b_meetings.scheduler.services.instance import instance_build
 from conference.core.models import Conference, Job
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def schedule_start(*, conference, actor, reoptimise=False, boost=False, time_lim
             conference=conference,
             action="b2b.schedule.start",
             obj=job,
-            summary=f"Scheduler run {job.pk} started",
+            summary=audit_message(gettext_noop("Scheduler run %(n)s started"), n=job.pk),
             data=job.params,
         )
         enqueue(schedule_run_task, job.pk)
@@ -267,6 +267,6 @@ def schedule_cancel(*, job, actor):
             conference=job.conference,
             action="b2b.schedule.cancel",
             obj=job,
-            summary=f"Scheduler run {job.pk} cancelled",
+            summary=audit_message(gettext_noop("Scheduler run %(n)s cancelled"), n=job.pk),
         )
     return job

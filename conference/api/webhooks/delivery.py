@@ -31,12 +31,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from standardwebhooks import Webhook
 
 from conference.api.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from conference.api.webhooks.urls import url_check
 from conference.core.models import ConferenceRole, Role
-from conference.core.services import audit_record, email_queue
+from conference.core.services import audit_message, audit_record, email_queue
 
 logger = logging.getLogger(__name__)
 
@@ -288,8 +289,13 @@ def _failure_count(endpoint, attempt):
             conference=endpoint.conference,
             action="webhook.disable",
             obj=endpoint,
-            summary=f"Webhook endpoint {endpoint.url} disabled after "
-            f"{endpoint.consecutive_failures} consecutive failures",
+            summary=audit_message(
+                gettext_noop(
+                    "Webhook endpoint %(url)s disabled after %(count)s consecutive failures"
+                ),
+                url=endpoint.url,
+                count=endpoint.consecutive_failures,
+            ),
             data={"reason": endpoint.disabled_reason},
         )
         _disabled_notice(endpoint, attempt)

@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from conference.api.models import WebhookEndpoint, WebhookMessage
 from conference.api.webhooks.delivery import deliver_later
 from conference.api.webhooks.receivers import message_build
 from conference.api.webhooks.urls import url_check
 from conference.core.events import EVENT_TYPES
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 # The test event of endpoint_ping: not an event type anyone subscribes to.
@@ -79,7 +80,11 @@ def endpoint_create(*, conference, actor, url, event_types, description=""):
             conference=conference,
             action="webhook.create",
             obj=endpoint,
-            summary=f"Webhook endpoint {url} ({', '.join(event_types)})",
+            summary=audit_message(
+                gettext_noop("Webhook endpoint %(url)s (%(events)s)"),
+                url=url,
+                events=", ".join(event_types),
+            ),
         )
     return endpoint, secret
 
@@ -105,7 +110,7 @@ def endpoint_update(*, endpoint, actor, url, event_types, description):
             conference=locked.conference,
             action="webhook.update",
             obj=locked,
-            summary=f"Webhook endpoint {url} changed",
+            summary=audit_message(gettext_noop("Webhook endpoint %(url)s changed"), url=url),
             data={"before": before, "after": {"url": url, "event_types": event_types}},
         )
     endpoint.url, endpoint.event_types, endpoint.description = url, event_types, description
@@ -121,7 +126,7 @@ def endpoint_delete(*, endpoint, actor):
             conference=locked.conference,
             action="webhook.delete",
             obj=locked,
-            summary=f"Webhook endpoint {locked.url} deleted",
+            summary=audit_message(gettext_noop("Webhook endpoint %(url)s deleted"), url=locked.url),
         )
         locked.delete()
 
@@ -157,7 +162,9 @@ def endpoint_enable(*, endpoint, actor):
                 conference=locked.conference,
                 action="webhook.enable",
                 obj=locked,
-                summary=f"Webhook endpoint {locked.url} enabled",
+                summary=audit_message(
+                    gettext_noop("Webhook endpoint %(url)s enabled"), url=locked.url
+                ),
             )
             # Only the first of each resource can go; the others follow it.
             deliver_later(list(pending.values_list("pk", flat=True)))
@@ -182,7 +189,9 @@ def endpoint_disable(*, endpoint, actor, reason=""):
                 conference=locked.conference,
                 action="webhook.disable",
                 obj=locked,
-                summary=f"Webhook endpoint {locked.url} disabled",
+                summary=audit_message(
+                    gettext_noop("Webhook endpoint %(url)s disabled"), url=locked.url
+                ),
                 data={"reason": reason},
             )
     endpoint.is_enabled, endpoint.disabled_reason = False, locked.disabled_reason
@@ -204,7 +213,9 @@ def endpoint_secret_rotate(*, endpoint, actor):
             conference=locked.conference,
             action="webhook.secret_rotate",
             obj=locked,
-            summary=f"Webhook endpoint {locked.url}: new secret",
+            summary=audit_message(
+                gettext_noop("Webhook endpoint %(url)s: new secret"), url=locked.url
+            ),
         )
     endpoint.secret = secret
     return secret
@@ -241,7 +252,11 @@ def message_redeliver(*, message, actor):
             conference=endpoint.conference,
             action="webhook.redeliver",
             obj=locked,
-            summary=f"Webhook {locked.message_id} ({locked.event_type}) redelivered",
+            summary=audit_message(
+                gettext_noop("Webhook %(id)s (%(event)s) redelivered"),
+                id=locked.message_id,
+                event=locked.event_type,
+            ),
         )
     message.status, message.attempts = locked.status, locked.attempts
     return locked
@@ -272,7 +287,7 @@ def endpoint_ping(*, endpoint, actor):
             conference=locked.conference,
             action="webhook.ping",
             obj=locked,
-            summary=f"Webhook endpoint {locked.url} pinged",
+            summary=audit_message(gettext_noop("Webhook endpoint %(url)s pinged"), url=locked.url),
         )
         deliver_later([message.pk])
     return message

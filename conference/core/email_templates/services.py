@@ -8,11 +8,12 @@ commits, so outgoing mail sees the change at once.
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from conference.core.email_templates.rendering import Wording, wording_check
 from conference.core.email_templates.selectors import overridden_forget
 from conference.core.models import EmailTemplate, EmailTemplateVersion
-from conference.core.services import audit_record, email_queue
+from conference.core.services import audit_message, audit_record, email_queue
 
 
 def _forget(conference):
@@ -118,7 +119,12 @@ def email_template_test_send(*, conference, kind, language, subject, body, sampl
             conference=conference,
             action="email_template.test_send",
             obj=email,
-            summary=f"{kind.key} ({language}) → {actor.email}",
+            summary=audit_message(
+                gettext_noop("%(kind)s (%(language)s) → %(email)s"),
+                kind=kind.key,
+                language=language,
+                email=actor.email,
+            ),
             data={"kind": kind.key, "language": language, "sample": sample.label},
         )
     return email

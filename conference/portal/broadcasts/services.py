@@ -28,7 +28,7 @@ from accounts.models import Registration
 from conference.core.email_templates.rendering import Wording, wording_check, wording_render
 from conference.core.errors import DomainError
 from conference.core.models import Job, OutgoingEmail
-from conference.core.services import audit_record, email_queue, email_queue_many
+from conference.core.services import audit_message, audit_record, email_queue, email_queue_many
 from conference.portal.broadcasts.audience import (
     Audience,
     audience_describe,
@@ -147,7 +147,9 @@ def broadcast_send(*, broadcast, actor, at=None, now=None):
                 conference=broadcast.conference,
                 action="broadcast.schedule",
                 obj=broadcast,
-                summary=f"{broadcast.title} at {at.isoformat()}",
+                summary=audit_message(
+                    gettext_noop("%(title)s at %(at)s"), title=broadcast.title, at=at.isoformat()
+                ),
             )
             return broadcast
         return _start(broadcast, actor=actor, now=now)
@@ -212,7 +214,11 @@ def _start(broadcast, *, actor, now):
         conference=broadcast.conference,
         action="broadcast.send",
         obj=broadcast,
-        summary=f"{broadcast.title} to {len(recipients)} recipients",
+        summary=audit_message(
+            gettext_noop("%(title)s to %(count)s recipients"),
+            title=broadcast.title,
+            count=len(recipients),
+        ),
         data={
             "audience": broadcast.audience,
             "audience_text": audience_describe(
@@ -328,7 +334,11 @@ def broadcast_run(*, job_id):
             conference=broadcast.conference,
             action="broadcast.queued",
             obj=broadcast,
-            summary=f"{broadcast.title}: {len(recipients)} messages queued",
+            summary=audit_message(
+                gettext_noop("%(title)s: %(count)s messages queued"),
+                title=broadcast.title,
+                count=len(recipients),
+            ),
         )
     job.refresh_from_db()
     return job
@@ -375,7 +385,9 @@ def broadcast_test_send(*, broadcast_texts, conference, language, actor):
             conference=conference,
             action="broadcast.test",
             obj=email,
-            summary=f"Test of a broadcast to {email.recipient}",
+            summary=audit_message(
+                gettext_noop("Test of a broadcast to %(email)s"), email=email.recipient
+            ),
         )
     return email
 

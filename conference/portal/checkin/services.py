@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Registration
 from conference.core import events
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 from conference.portal.badges import normalise_badge_code
 
 # Audit actions; the dashboard leaves every "checkin." action out of its recent activity.
@@ -72,7 +73,11 @@ def checkin_record(*, conference, actor, badge_code=None, registration_id=None):
                 conference=conference,
                 action=CHECKIN_REFUSED,
                 obj=registration,
-                summary=f"Check-in refused ({registration.status}): {registration.user}",
+                summary=audit_message(
+                    gettext_noop("Check-in refused (%(status)s): %(name)s"),
+                    status=registration.status,
+                    name=registration.user,
+                ),
                 data={"status": registration.status},
             )
             return CheckinResult(Outcome.NOT_APPROVED, registration)
@@ -83,7 +88,9 @@ def checkin_record(*, conference, actor, badge_code=None, registration_id=None):
             conference=conference,
             action=CHECKIN_RECORD,
             obj=registration,
-            summary=f"Checked in: {registration.user.display_name}",
+            summary=audit_message(
+                gettext_noop("Checked in: %(name)s"), name=registration.user.display_name
+            ),
         )
         events.event_publish(conference=conference, **_checkin_event(registration))
     return CheckinResult(Outcome.CHECKED_IN, registration)

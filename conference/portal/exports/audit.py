@@ -5,8 +5,9 @@ page read these entries back by their action.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 EXPORT_ATTENDEES = "export.attendees"
 EXPORT_BADGES = "export.badges"
@@ -14,10 +15,10 @@ EXPORT_MEETINGS = "export.meetings"
 GATELIST_DOWNLOAD = "gatelist.download"
 
 _WHAT = {
-    EXPORT_ATTENDEES: "Attendee list",
-    EXPORT_BADGES: "Badges",
-    EXPORT_MEETINGS: "Meeting schedule",
-    GATELIST_DOWNLOAD: "Gate list",
+    EXPORT_ATTENDEES: gettext_noop("Attendee list (%(format)s), %(rows)s rows"),
+    EXPORT_BADGES: gettext_noop("Badges (%(format)s), %(rows)s rows"),
+    EXPORT_MEETINGS: gettext_noop("Meeting schedule (%(format)s), %(rows)s rows"),
+    GATELIST_DOWNLOAD: gettext_noop("Gate list (%(format)s), %(rows)s rows"),
 }
 
 
@@ -33,6 +34,10 @@ def export_record(*, conference, actor, action, fmt, rows, filters=None, extra=N
             actor=actor,
             conference=conference,
             action=action,
-            summary=f"{_WHAT.get(action, action)} ({fmt.upper()}), {rows} rows",
+            summary=audit_message(
+                _WHAT.get(action, action + " (%(format)s), %(rows)s rows"),
+                format=fmt.upper(),
+                rows=rows,
+            ),
             data=data,
         )

@@ -7,10 +7,11 @@ with its audit entry).
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from conference.core.errors import DomainError
 from conference.core.models import ExportPreset
-from conference.core.services import audit_record
+from conference.core.services import audit_message, audit_record
 
 
 class PresetNameTaken(DomainError):
@@ -93,7 +94,7 @@ def preset_save(*, conference, actor, name, audience, params, preset=None):
                 conference=conference,
                 action="export.preset_created" if created else "export.preset_updated",
                 obj=preset,
-                summary=f"Export preset “{preset.name}”",
+                summary=audit_message(gettext_noop("Export preset “%(name)s”"), name=preset.name),
                 data={"params": params},
             )
     except IntegrityError as exc:
@@ -110,7 +111,9 @@ def preset_delete(*, preset, actor):
             conference=preset.conference,
             action="export.preset_deleted",
             obj=preset,
-            summary=f"Export preset “{preset.name}” deleted",
+            summary=audit_message(
+                gettext_noop("Export preset “%(name)s” deleted"), name=preset.name
+            ),
         )
         preset.delete()
 
