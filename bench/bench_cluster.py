@@ -82,7 +82,6 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.bench_b2b import (  # noqa: E402
-    SLUG,
     clean_previous_runs,
     prepare_accepts,
     purge_queued_deliveries,
@@ -264,10 +263,7 @@ def measured_phase(cluster, page, clients, duration, work, **options):
 
 def measure(cluster, clients, duration, warmup, logins, accepts):
     results = []
-    for page, path, cookies in [
-        *pages(logins),
-        ("registrations", f"/events/{SLUG}/manage/registrations/", logins["organiser"]),
-    ]:
+    for page, path, cookies in pages(logins):
         work = get_work(path, cookies)
         asyncio.run(phase(cluster.lb_url, clients, warmup, work, client=lean_get_client))
         results.append(

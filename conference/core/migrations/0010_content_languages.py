@@ -2,62 +2,24 @@
 
 import conference.core.content
 import conference.core.models
-import json
 
-from django.conf import settings
 from django.db import migrations, models
+
+from conference.core.content_migration import texts_rewrite, unwrapped, wrapped
 
 # Existing texts become the text in the site's language (LANGUAGE_CODE), and
 # back again when unapplied.
 TEXTS = {"conference_conference": ["name", "tagline", "description"], "conference_room": ["name"]}
 
 
-def _texts_rewrite(schema_editor, table, columns, change):
-    """Rewrite the raw text of `columns` in `table` with `change` (raw SQL: no field conversion)."""
-    quote = schema_editor.quote_name
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {', '.join(quote(c) for c in columns)} FROM {quote(table)}")  # noqa: S608
-        rows = cursor.fetchall()
-        for pk, *values in rows:
-            changed = [change(value) for value in values]
-            if changed != values:
-                assignments = ", ".join(f"{quote(c)} = %s" for c in columns)
-                cursor.execute(
-                    f"UPDATE {quote(table)} SET {assignments} WHERE id = %s",  # noqa: S608
-                    [*changed, pk],
-                )
-
-
-def _wrapped(value):
-    """A plain text as written before: now the text in the site's language."""
-    if not value:
-        return value
-    try:
-        if isinstance(json.loads(value), dict):
-            return value
-    except ValueError:
-        pass
-    return json.dumps({settings.LANGUAGE_CODE: value}, ensure_ascii=False)
-
-
-def _unwrapped(value):
-    try:
-        data = json.loads(value) if value else None
-    except ValueError:
-        return value
-    if not isinstance(data, dict):
-        return value
-    return data.get(settings.LANGUAGE_CODE) or next((v for v in data.values() if v), "")
-
-
 def texts_wrap(apps, schema_editor):
     for table, columns in TEXTS.items():
-        _texts_rewrite(schema_editor, table, columns, _wrapped)
+        texts_rewrite(schema_editor, table, columns, wrapped)
 
 
 def texts_unwrap(apps, schema_editor):
     for table, columns in TEXTS.items():
-        _texts_rewrite(schema_editor, table, columns, _unwrapped)
+        texts_rewrite(schema_editor, table, columns, unwrapped)
 
 
 class Migration(migrations.Migration):
