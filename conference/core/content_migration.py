@@ -46,3 +46,17 @@ def unwrapped(value):
     if not isinstance(data, dict):
         return value
     return data.get(settings.LANGUAGE_CODE) or next((v for v in data.values() if v), "")
+
+
+def text_steps(texts):
+    """The forward and backward RunPython steps for `texts` ({table: [columns]})."""
+
+    def forward(apps, schema_editor):
+        for table, columns in texts.items():
+            texts_rewrite(schema_editor, table, columns, wrapped)
+
+    def backward(apps, schema_editor):
+        for table, columns in texts.items():
+            texts_rewrite(schema_editor, table, columns, unwrapped)
+
+    return forward, backward

@@ -4,7 +4,7 @@ import conference.core.content
 
 from django.db import migrations
 
-from conference.core.content_migration import texts_rewrite, unwrapped, wrapped
+from conference.core.content_migration import text_steps
 
 # Existing texts become the text in the site's language (LANGUAGE_CODE), and
 # back again when unapplied.
@@ -15,14 +15,7 @@ TEXTS = {
 }
 
 
-def texts_wrap(apps, schema_editor):
-    for table, columns in TEXTS.items():
-        texts_rewrite(schema_editor, table, columns, wrapped)
-
-
-def texts_unwrap(apps, schema_editor):
-    for table, columns in TEXTS.items():
-        texts_rewrite(schema_editor, table, columns, unwrapped)
+texts_wrap, texts_unwrap = text_steps(TEXTS)
 
 
 class Migration(migrations.Migration):

@@ -5,21 +5,14 @@ import conference.core.models
 
 from django.db import migrations, models
 
-from conference.core.content_migration import texts_rewrite, unwrapped, wrapped
+from conference.core.content_migration import text_steps
 
 # Existing texts become the text in the site's language (LANGUAGE_CODE), and
 # back again when unapplied.
 TEXTS = {"conference_conference": ["name", "tagline", "description"], "conference_room": ["name"]}
 
 
-def texts_wrap(apps, schema_editor):
-    for table, columns in TEXTS.items():
-        texts_rewrite(schema_editor, table, columns, wrapped)
-
-
-def texts_unwrap(apps, schema_editor):
-    for table, columns in TEXTS.items():
-        texts_rewrite(schema_editor, table, columns, unwrapped)
+texts_wrap, texts_unwrap = text_steps(TEXTS)
 
 
 class Migration(migrations.Migration):
