@@ -90,6 +90,7 @@ from bench.load.lean import lean_client  # noqa: E402
 from bench.load.run import (  # noqa: E402
     accept_work,
     get_work,
+    load_arguments,
     new_client,
     pages,
     phase,
@@ -346,10 +347,7 @@ def _version(argv):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--accepts", type=int, default=400)
+    load_arguments(parser)
     parser.add_argument("--nodes", default="1,2", help="web node counts, in order")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)

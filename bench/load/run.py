@@ -269,16 +269,21 @@ def measure(base, clients, duration, warmup, logins, accepts):
 # Main ------------------------------------------------------------------------------
 
 
+def load_arguments(parser):
+    """The load options every load benchmark takes (this one, bench_cluster.py)."""
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--accepts", type=int, default=400)
+
+
 def _out_of_time(signum, frame):
     raise TimeoutError(f"the benchmark took more than {DEADLINE_SECONDS} s")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--duration", type=float, default=20.0)
-    parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--accepts", type=int, default=400)
+    load_arguments(parser)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument(

@@ -86,8 +86,7 @@ def _page_key(request, language):
 
 
 def _slug(path):
-    slug, _, rest = path[len(PREFIX) :].partition("/")
-    return slug if slug and rest is not None else None
+    return path[len(PREFIX) :].partition("/")[0] or None
 
 
 class SharedPageMiddleware:
