@@ -112,6 +112,20 @@ def test_the_preview_shows_the_standard_email_before_anything_is_written(
     assert response.context["email"].subject.startswith(conference.name)
 
 
+@pytest.mark.parametrize("sample", ["9" * 5000, "²", "-1", "99", ""])
+def test_the_standard_preview_takes_the_first_sample_for_any_other_menu_value(
+    client, conference, organiser, invitee, sample
+):
+    # A number past int()'s digit limit (4,300) was a server error.
+    client.force_login(organiser)
+
+    response = client.post(page(conference, "email_template_preview"), {"sample": sample})
+
+    assert response.status_code == 200
+    assert response.context["standard"] is True
+    assert "sato@example.org" in response.content.decode()
+
+
 def test_the_preview_of_an_invalid_wording_lists_what_is_wrong(client, conference, organiser):
     client.force_login(organiser)
 

@@ -135,6 +135,25 @@ PARAMETERS = [
     "boost0_a",  # MatchmakingForm
     "boost0_b",  # MatchmakingForm
     "boost0_weight",  # MatchmakingForm
+    "subject",  # EmailTemplateForm (conference/core/forms.py): the email wording pages
+    "sample",  # EmailTemplateForm, _sample_at (conference/portal/views/emails.py)
+    "title",  # BroadcastForm (conference/portal/broadcasts/forms.py)
+    "subject_en",  # BroadcastForm
+    "body_en",  # BroadcastForm
+    "subject_ja",  # BroadcastForm
+    "body_ja",  # BroadcastForm
+    "meetings",  # BroadcastForm, AudienceForm
+    "when",  # SendForm (broadcasts)
+    "send_at",  # SendForm
+    "help_en",  # QuestionForm (accounts/forms.py)
+    "help_ja",  # QuestionForm
+    "choices_text",  # QuestionForm
+    "required",  # QuestionForm
+    "visible_to",  # QuestionForm
+    "active",  # question_active (accounts/views/questions.py)
+    "reoptimise",  # the scheduler's options (b2b_meetings/scheduler/forms.py)
+    "boost",  # the scheduler's options
+    "time_limit",  # the scheduler's options
 ]
 
 

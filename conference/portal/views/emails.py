@@ -121,9 +121,12 @@ def _sample(form, samples):
 
 
 def _sample_at(value, samples):
-    """The sample the menu's `value` names, the first one when it names none."""
-    index = int(value) if value and value.isascii() and value.isdigit() else 0
-    return samples[index] if index < len(samples) else samples[0]
+    """
+    The sample the menu's `value` names, the first one when it names none.
+    Compared as text with the menu's own values ("0", "1", ...), never parsed:
+    int() refuses a number of more than 4,300 digits with a ValueError.
+    """
+    return {str(index): sample for index, sample in enumerate(samples)}.get(value, samples[0])
 
 
 @require_POST
