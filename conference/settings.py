@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost: a signed-in page kept for its session while nothing was
+    # written (conference/core/private_cache.py), answered instead of the view.
+    "conference.core.private_cache.PrivatePageMiddleware",
 ]
 
 ROOT_URLCONF = "conference.urls"
@@ -176,6 +179,9 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Signed-in pages kept per session while nothing is written
+# (conference/core/private_cache.py): only with a cache all processes share.
+PRIVATE_PAGE_CACHE = envbool("PRIVATE_PAGE_CACHE", "1" if REDIS_URL else "0")
 
 AUTH_USER_MODEL = "accounts.User"
 # allauth's backend only (it extends ModelBackend for permissions): every

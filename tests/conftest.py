@@ -113,8 +113,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _test_settings(request, settings):
-    """Fast password hashing, and Celery tasks run inline unless a worker is the point."""
+    """Fast password hashing, no kept pages, Celery tasks inline unless a worker is the point."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests move the clock and write in ways production does not; the kept
+    # pages are tested on their own (tests/conference/test_private_cache.py)
+    # and in every journey against a real server.
+    settings.PRIVATE_PAGE_CACHE = False
     if request.node.get_closest_marker("celery_worker") is None:
         settings.CELERY_TASK_ALWAYS_EAGER = True
     return settings

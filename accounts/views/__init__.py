@@ -36,6 +36,7 @@ from accounts.models import Invitation, Registration, display_name_of
 from conference.core.errors import shown_to_user
 from conference.core.models import Job, OrganisationKind, OutgoingEmail, Role
 from conference.core.permissions import REGISTERED, SIGNED_IN, conference_view
+from conference.core.private_cache import private_page
 from conference.core.release import code_version
 from conference.core.uploads import upload_limit, upload_refused
 
@@ -437,6 +438,7 @@ def _back(request, name, slug):
 # Registrations (organisers) ---------------------------------------------------------
 
 
+@private_page
 @conference_view(Role.ORGANISER)
 def registrations(request, access):
     conference = access.conference

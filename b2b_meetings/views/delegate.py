@@ -42,6 +42,7 @@ from conference.core.forms import parse_id
 from conference.core.fragments import render_each
 from conference.core.models import Role
 from conference.core.permissions import DELEGATE, conference_view
+from conference.core.private_cache import private_page
 
 DIRECTORY_PAGE_SIZE = 24
 
@@ -49,6 +50,7 @@ DIRECTORY_PAGE_SIZE = 24
 # Directory -----------------------------------------------------------------------
 
 
+@private_page
 @conference_view(DELEGATE, Role.ORGANISER)
 def directory(request, access):
     conference = access.conference

@@ -13,3 +13,11 @@ class ConferenceConfig(AppConfig):
     name = "conference.core"
     label = "conference"
     verbose_name = _("Conference")
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from conference.core import private_cache
+
+        # Every write on every connection moves the version kept pages check.
+        connection_created.connect(private_cache.install, dispatch_uid="private_cache")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from conference.core import timezones
 from conference.core.errors import shown_to_user
 from conference.core.permissions import DELEGATE, REGISTERED, conference_view, get_access
+from conference.core.private_cache import private_page
 from sessions_app import feeds, selectors, services
 from sessions_app.models import SessionSignup
 from sessions_app.views import page_cache
@@ -75,6 +76,7 @@ def personal_calendar(request, slug, token):
     return page_cache.feed_response(body, "text/calendar; charset=utf-8", etag=etag, private=True)
 
 
+@private_page
 @require_GET
 @conference_view(REGISTERED)
 def my_schedule(request, access):
