@@ -29,10 +29,26 @@ The score of a viewer v for a target t is a sum of signals (`Weights`):
 
 Left out as targets: the viewer, their own organisation, people who did not
 consent to the directory, and the pairs in `exclude` (as given: pass both
-orders for a rule that holds both ways). A target with no positive signal is
-not suggested. At most `Settings.per_organisation` (2) people of one
-organisation are in a viewer's list. Ties go to the lower person id, and the
-input order does not matter: the same input gives the same output.
+orders for a rule that holds both ways) and in `dismissed`. A target with no
+positive signal is not suggested. At most `Settings.per_organisation` (2)
+people of one organisation are in a viewer's list. Ties go to the lower
+person id, and the input order does not matter: the same input gives the
+same output.
+
+"Not interested" teaches the list (`dismissed`, (viewer, target) pairs; the
+rule is `Lesson`, its parameters `Settings.lessons`, one viewer's lessons
+never touch another's list). After the score is summed, it is multiplied:
+- by 0.25 (`Lessons.colleague_factor`) for the other people of an
+  organisation one of whose people the viewer dismissed; once the viewer
+  has dismissed 2 (`organisation_out_after`) of its people, the
+  organisation leaves the viewer's list;
+- by 0.8 (`similar_factor`) for every organisation of one kind and country
+  once the viewer has dismissed people of 2 (`similar_after`) organisations
+  of that kind and country, and by 0.8 again for each further one (3: 0.64);
+the factors multiply. A list without dismissals is exactly what it would be
+without this rule. The stored rows keep the score before the factors
+(`Suggestion.untaught`), so that the pages apply the current lessons at
+read time with the same `Lesson` (selectors/suggestions.py).
 
 All viewers are scored at once, a block of rows at a time: the signals are
 sparse and dense matrix products, so 1,000 delegates take about a second
@@ -144,7 +160,7 @@ class Person:
     organisation_name: str = ""
     kind: str = ""  # the organisation's kind
     value_chain: str = ""  # the organisation's position
-    country: str = ""  # carried for the caller, not a signal
+    country: str = ""  # not a signal; "not interested" learns from it (`Lesson`)
     new_entrant: bool = False
     topics: frozenset[str] = frozenset()  # the delegate's topics of interest
     offered: frozenset[str] = frozenset()  # topics the organisation offers
@@ -182,6 +198,24 @@ TICKED_LEVEL = 0.5
 
 
 @dataclass(frozen=True)
+class Lessons:
+    """
+    What "not interested" teaches a viewer's list (the rule: `Lesson`). A
+    dismissed person is always left out; these are about the others.
+    """
+
+    # One dismissed person of an organisation: its other people's scores × this.
+    colleague_factor: float = 0.25
+    # This many dismissed people of one organisation: it leaves the list.
+    organisation_out_after: int = 2
+    # This many dismissed organisations of one kind and country: every
+    # organisation of that kind and country × similar_factor, and × it again
+    # for each further one dismissed.
+    similar_after: int = 2
+    similar_factor: float = 0.8
+
+
+@dataclass(frozen=True)
 class Settings:
     """The organisers' tuning of one conference (MatchmakingSettings) and the weights."""
 
@@ -193,6 +227,7 @@ class Settings:
     boosts: Sequence[tuple[str, str, float]] = ()
     weights: Weights = field(default_factory=Weights)
     per_organisation: int = 2  # the most people of one organisation in a viewer's list
+    lessons: Lessons = field(default_factory=Lessons)  # what "not interested" teaches
 
     @classmethod
     def from_stored(cls, matrix=None, boosts=None, **kwargs):
@@ -218,8 +253,66 @@ class Reason(NamedTuple):
 @dataclass(frozen=True)
 class Suggestion:
     target_id: int
-    score: float
+    score: float  # what the list is ranked by, after the lessons of "not interested"
     reasons: tuple[Reason, ...]
+    # The score before those lessons (None: the same as `score`).
+    untaught: float | None = None
+
+
+class Dismissed(NamedTuple):
+    """Whom a viewer said "not interested" to, as the lessons see them."""
+
+    person_id: int
+    organisation_id: int | None  # None: no organisation (teaches nothing beyond the person)
+    kind: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """
+    What one viewer's dismissals teach (`Lessons` gives the numbers): how
+    many of each organisation's people they dismissed, and how many
+    organisations of each (kind, country) they dismissed people of. The one
+    rule for the engine's precomputed lists and the pages' read-time
+    re-ranking, so that both agree.
+    """
+
+    people: Mapping[int, int]  # organisation id -> people of it dismissed
+    organisations: Mapping[tuple[str, str], int]  # (kind, country) -> organisations dismissed
+
+    @classmethod
+    def of(cls, dismissed: Iterable[Dismissed]) -> Lesson:
+        people, seen, organisations = {}, set(), {}
+        for person_id, organisation_id, kind, country in set(dismissed):
+            if organisation_id is None or (organisation_id, person_id) in seen:
+                continue
+            seen.add((organisation_id, person_id))
+            if people.get(organisation_id) is None and kind and country:
+                organisations[(kind, country)] = organisations.get((kind, country), 0) + 1
+            people[organisation_id] = people.get(organisation_id, 0) + 1
+        return cls(people=people, organisations=organisations)
+
+    def __bool__(self):
+        return bool(self.people)
+
+    def removes(self, organisation_id, lessons: Lessons) -> bool:
+        """Whether the viewer's list leaves out every person of `organisation_id`."""
+        return self.people.get(organisation_id, 0) >= lessons.organisation_out_after
+
+    def factor(self, organisation_id, kind, country, lessons: Lessons) -> float:
+        """What a person's score is multiplied by (0: their organisation leaves the list)."""
+        if organisation_id is None:
+            return 1.0
+        if self.removes(organisation_id, lessons):
+            return 0.0
+        factor = 1.0
+        if self.people.get(organisation_id, 0):
+            factor *= lessons.colleague_factor
+        similar = self.organisations.get((kind, country), 0) if kind and country else 0
+        if similar >= lessons.similar_after:
+            factor *= lessons.similar_factor ** (similar - lessons.similar_after + 1)
+        return factor
 
 
 MAX_REASONS = 3
@@ -254,20 +347,22 @@ def suggest(
     exclude: Collection[tuple[int, int]] = frozenset(),
     k: int = 10,
     for_ids: Iterable[int] | None = None,
+    dismissed: Collection[tuple[int, int]] = frozenset(),
 ) -> dict[int, list[Suggestion]]:
     """
     The top `k` suggestions for each viewer in `for_ids` (default: everyone;
     ids not among `people` are ignored), best first; a viewer with nothing to
-    suggest maps to an empty list.
+    suggest maps to an empty list. `dismissed`: (viewer, target) pairs of
+    "not interested", left out and learnt from (`Lesson`).
     """
     # One BLAS thread: spinning threads cost far more than they give when
     # the web workers share the cores (measured: 3.4 s instead of 0.9 s to
     # build the model for 1,000 people on a busy 2-core machine).
     with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
-        return _suggest(people, settings, exclude, k, for_ids)
+        return _suggest(people, settings, exclude, k, for_ids, dismissed)
 
 
-def _suggest(people, settings, exclude, k, for_ids):
+def _suggest(people, settings, exclude, k, for_ids, dismissed=()):
     settings = settings or Settings()
     people = sorted(people, key=lambda p: p.id)
     if not people:
@@ -284,13 +379,29 @@ def _suggest(people, settings, exclude, k, for_ids):
     for viewer_id, target_id in exclude:
         if viewer_id in index and target_id in index:
             excluded.setdefault(index[viewer_id], []).append(index[target_id])
+    lessons = {}
+    for viewer_id, target_id in dismissed:
+        if viewer_id in index and target_id in index:
+            excluded.setdefault(index[viewer_id], []).append(index[target_id])
+            target = people[index[target_id]]
+            lessons.setdefault(index[viewer_id], set()).add(
+                Dismissed(target.id, target.organisation_id, target.kind, target.country)
+            )
+    lessons = {viewer: Lesson.of(seen) for viewer, seen in lessons.items()}
 
     picks = []  # (viewer, target, score, the signals that count, strongest first)
     for start in range(0, len(viewers), BLOCK):
         block = np.array(viewers[start : start + BLOCK], dtype=np.int64)
         parts = model.signals(block)
         total = sum(parts.values())
-        total[~model.eligible(block, excluded)] = -np.inf
+        eligible = model.eligible(block, excluded)
+        # What "not interested" taught (None: nothing, for any viewer of the block).
+        factors = model.taught(block, lessons)
+        if factors is not None:
+            untaught = total.copy()
+            total *= factors
+            eligible &= factors > 0
+        total[~eligible] = -np.inf
         # Stable on columns in id order: equal scores go to the lower id.
         order = np.argsort(-total, axis=1, kind="stable")
         rows, targets = [], []
@@ -302,6 +413,8 @@ def _suggest(people, settings, exclude, k, for_ids):
             continue
         names = [name for name in _SIGNALS if name in parts]
         contributions = np.stack([parts[name][rows, targets] for name in names], axis=1)
+        if factors is not None:  # each signal's share of the score as it was
+            contributions *= factors[rows, targets][:, None]
         # Strongest first; equals in `_SIGNALS` order (a stable sort).
         ranking = np.argsort(-contributions, axis=1, kind="stable")
         for i, (row, target) in enumerate(zip(rows, targets, strict=True)):
@@ -313,18 +426,19 @@ def _suggest(people, settings, exclude, k, for_ids):
                 if contributions[i, j] > 0
                 and (rank == 0 or contributions[i, j] >= MIN_REASON_SHARE * score)
             ]
-            picks.append((int(block[row]), target, score, counted))
+            before = score if factors is None else float(untaught[row, target])
+            picks.append((int(block[row]), target, score, counted, before))
 
     # Texts may be among the reasons shown (a text or boost reason may turn
     # out to have nothing to show: one spare).
     snippets = model.snippets(
         (viewer, target, name)
-        for viewer, target, _, counted in picks
+        for viewer, target, _, counted, _ in picks
         for name in counted[: MAX_REASONS + 1]
         if name in _TEXT_SIGNALS
     )
     result = {people[viewer].id: [] for viewer in viewers}
-    for viewer, target, score, counted in picks:
+    for viewer, target, score, counted, before in picks:
         reasons = []
         for name in counted:
             reason = model.reason(name, viewer, target, snippets)
@@ -333,7 +447,12 @@ def _suggest(people, settings, exclude, k, for_ids):
                 if len(reasons) == MAX_REASONS:
                     break
         result[people[viewer].id].append(
-            Suggestion(target_id=people[target].id, score=round(score, 4), reasons=tuple(reasons))
+            Suggestion(
+                target_id=people[target].id,
+                score=round(score, 4),
+                reasons=tuple(reasons),
+                untaught=round(before, 4),
+            )
         )
     return result
 
@@ -415,6 +534,21 @@ class _Model:
         n = len(people)
         organisations = _dense_ids({p.organisation_id for p in people})
         self.organisation = np.array([organisations[p.organisation_id] for p in people])
+        # Each organisation as the lessons see it: its id, kind and country,
+        # and the organisations of each (kind, country).
+        self.organisation_of = {}
+        self.same_kind_and_country = {}
+        for p in people:
+            if p.organisation_id not in self.organisation_of:
+                self.organisation_of[p.organisation_id] = (
+                    organisations[p.organisation_id],
+                    p.kind,
+                    p.country,
+                )
+                if p.kind and p.country:
+                    self.same_kind_and_country.setdefault((p.kind, p.country), []).append(
+                        p.organisation_id
+                    )
         self.consent = np.array([p.consent for p in people], dtype=bool)
 
         self.position, self.position_matrix = _pair_matrix(
@@ -492,6 +626,28 @@ class _Model:
             parts["text_they_offer"] = they_offer
             parts["text_they_seek"] = they_seek
         return {name: np.asarray(part, dtype=np.float32) for name, part in parts.items()}
+
+    def taught(self, block, lessons):
+        """
+        What each viewer's dismissals multiply each person's score by (`Lesson`),
+        a (len(block) × people) array; None when no viewer of the block has any.
+        """
+        rows = [(row, lessons[int(v)]) for row, v in enumerate(block) if lessons.get(int(v))]
+        if not rows:
+            return None
+        rules = self.settings.lessons
+        factors = np.ones((len(block), len(self.people)), dtype=np.float32)
+        for row, lesson in rows:
+            touched = set(lesson.people)
+            for profile, count in lesson.organisations.items():
+                if count >= rules.similar_after:
+                    touched.update(self.same_kind_and_country.get(profile, ()))
+            by_organisation = np.ones(len(self.organisation_of), dtype=np.float32)
+            for organisation_id in touched:
+                dense, kind, country = self.organisation_of[organisation_id]
+                by_organisation[dense] = lesson.factor(organisation_id, kind, country, rules)
+            factors[row] = by_organisation[self.organisation]
+        return factors
 
     def eligible(self, block, excluded):
         """Who may be suggested to each viewer of the block: consenting, another organisation."""

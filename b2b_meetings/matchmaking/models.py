@@ -136,6 +136,8 @@ class Suggestion(models.Model):
     )
     target = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
     rank = models.PositiveSmallIntegerField()
+    # Before the lessons of "not interested" (engine.Lesson), which chose the
+    # ranks; the pages multiply it by what the lessons teach at read time.
     score = models.FloatField()
     reasons = models.JSONField(default=list)
     computed_at = models.DateTimeField(default=timezone.now)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Registration
 from b2b_meetings.errors import B2BError
 from b2b_meetings.matchmaking.models import MeetingProposal, SuggestionDismissal
+from b2b_meetings.matchmaking.suggestions import suggestions_refresh_soon
 from b2b_meetings.models import Meeting, MeetingRequest
 from b2b_meetings.services import person_label
 from conference.core.services import audit_message, audit_record, email_queue
@@ -199,10 +200,18 @@ def proposal_decline(*, proposal_id, registration):
 
 
 def suggestion_dismiss(*, registration, target_id):
-    """ "Not interested": `target_id` leaves `registration`'s suggestions for good."""
+    """
+    "Not interested": `target_id` leaves `registration`'s suggestions for
+    good, and the list learns from it (`engine.Lesson`): the pages re-rank at
+    once, and a (debounced) refresh refills the list.
+    """
     if target_id == registration.pk:
         raise B2BError(_("You cannot mark yourself as not interesting."))
     others = Registration.objects.filter(conference=registration.conference_id)
     if not others.filter(pk=target_id).exists():
         raise B2BError(_("That delegate is not at this conference."))
-    SuggestionDismissal.objects.get_or_create(registration=registration, target_id=target_id)
+    _dismissal, created = SuggestionDismissal.objects.get_or_create(
+        registration=registration, target_id=target_id
+    )
+    if created:
+        suggestions_refresh_soon(registration.conference_id)

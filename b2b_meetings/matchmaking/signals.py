@@ -2,8 +2,10 @@
 What makes suggestions stale: a delegate's profile, their organisation's
 profile or topics, and a registration's approval, consent or organisation.
 Each change asks for a (debounced) refresh of the conferences concerned once
-its transaction commits. Requests, meetings and "not interested" need none:
-the pages leave those people out at read time.
+its transaction commits. Requests and meetings need none: the pages leave
+those people out at read time. ("Not interested" asks for one itself,
+matchmaking.proposals.suggestion_dismiss: what it teaches may bring in
+people the stored list does not hold; the pages apply it at once.)
 """
 
 from django.db.models.signals import m2m_changed, post_save

@@ -5,6 +5,14 @@ number of queries, handed to the engine (`matchmaking.engine`, no Django),
 and its ranked lists replace the stored `Suggestion` rows in one
 transaction.
 
+"Not interested" teaches the list (`engine.Lesson`: a dismissed person's
+colleagues fall, an organisation leaves after two of its people are
+dismissed, organisations of the kind and country of several dismissed ones
+fall a little). A refresh bakes the lessons into which people are kept and
+their ranks; the rows keep the score before the lessons (`untaught`), and
+the pages apply the lessons as they are now (`read_time_lessons`), so a
+dismissal shows at once and a refresh changes nothing about it.
+
 Refreshed for a whole conference by a Celery task (`suggestions_refresh_soon`
 after any profile, consent or request change, debounced) and by the beat
 every few minutes; a page reads the stored rows and leaves out, at read
@@ -135,9 +143,9 @@ def _joined(*texts):
 
 def engine_exclusions(conference):
     """
-    Pairs never suggested, both ways: people who meet or met, asked each
-    other (in person or through the organisation) whatever became of it,
-    and "not interested" (one way: only the person who said so).
+    Pairs never suggested, both ways: people who meet or met, and asked each
+    other (in person or through the organisation) whatever became of it.
+    ("Not interested" is `engine_dismissals`: the engine learns from it.)
     """
     pairs = set()
     seats = defaultdict(list)
@@ -158,12 +166,16 @@ def engine_exclusions(conference):
         targets = [target] if target else members_of.get(target_org, [])
         for other in targets:
             pairs.update({(requester, other), (other, requester)})
-    pairs.update(
+    return pairs
+
+
+def engine_dismissals(conference):
+    """(delegate, dismissed person) pairs of "not interested" at `conference` (one query)."""
+    return set(
         SuggestionDismissal.objects.filter(registration__conference=conference).values_list(
             "registration_id", "target_id"
         )
     )
-    return pairs
 
 
 def suggestions_refresh(*, conference):
@@ -178,6 +190,7 @@ def suggestions_refresh(*, conference):
         engine_settings(conference),
         exclude=engine_exclusions(conference),
         k=KEEP,
+        dismissed=engine_dismissals(conference),
     )
     now = timezone.now()
     rows = [
@@ -185,7 +198,8 @@ def suggestions_refresh(*, conference):
             registration_id=viewer,
             target_id=item.target_id,
             rank=rank,
-            score=item.score,
+            # Before the lessons of "not interested": the pages apply them as they are now.
+            score=item.score if item.untaught is None else item.untaught,
             reasons=[{"code": r.code, "params": r.params} for r in item.reasons],
             computed_at=now,
         )
@@ -214,13 +228,26 @@ def suggestions_refresh_soon(conference_id):
     transaction.on_commit(enqueue)
 
 
-def stale_targets(registration):
-    """Whom `registration` asked, was asked by, meets or dismissed: left out at read time."""
-    left_out = set(
-        SuggestionDismissal.objects.filter(registration=registration).values_list(
-            "target_id", flat=True
-        )
-    )
+def read_time_lessons(registration):
+    """
+    (whom `registration` asked, was asked by, meets or dismissed: left out at
+    read time; what their dismissals teach, an `engine.Lesson`), in three
+    queries. The lesson counts only the dismissed people the engine sees
+    (approved delegates), as a refresh would.
+    """
+    left_out, dismissed = set(), set()
+    for target_id, status, organisation_id, kind, country in SuggestionDismissal.objects.filter(
+        registration=registration
+    ).values_list(
+        "target_id",
+        "target__status",
+        "target__organisation_id",
+        "target__organisation__kind",
+        "target__organisation__country",
+    ):
+        left_out.add(target_id)
+        if status == Registration.Status.APPROVED:
+            dismissed.add(engine.Dismissed(target_id, organisation_id, kind or "", country or ""))
     mine = Q(requester=registration) | Q(target_registration=registration)
     for requester, target in MeetingRequest.objects.filter(mine).values_list(
         "requester_id", "target_registration_id"
@@ -232,4 +259,4 @@ def stale_targets(registration):
         )
     )
     left_out.discard(registration.pk)
-    return left_out
+    return left_out, engine.Lesson.of(dismissed)

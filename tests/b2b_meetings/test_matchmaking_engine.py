@@ -257,3 +257,113 @@ def test_it_finds_the_planted_counterparts():
 
     assert ours["recall_at_10"] >= 0.8
     assert ours["ndcg_at_10"] >= 2 * kind_only["ndcg_at_10"]
+
+
+# "Not interested" teaches the list --------------------------------------------------
+
+
+def scores(result, viewer):
+    return {s.target_id: s.score for s in result[viewer]}
+
+
+def test_a_dismissal_drops_the_dismissed_persons_colleagues_by_the_colleague_factor():
+    viewer = recycler(1, 10, sessions=frozenset({1, 2, 3}))
+    other_viewer = recycler(2, 11)
+    people = [
+        viewer,
+        other_viewer,
+        oem(21, 20, sessions=frozenset({1, 2, 3})),  # the best two, colleagues
+        oem(22, 20, sessions=frozenset({1, 2, 3})),
+        oem(31, 30, sessions=frozenset({1})),
+        oem(41, 40),
+    ]
+    before = suggest(people)
+    assert targets(before, 1) == [21, 22, 31, 41]
+
+    after = suggest(people, dismissed={(1, 21)})
+
+    factor = Settings().lessons.colleague_factor
+    assert factor == 0.25
+    assert targets(after, 1) == [31, 41, 22]
+    colleague = after[1][-1]
+    assert colleague.score == pytest.approx(scores(before, 1)[22] * factor, abs=1e-3)
+    assert colleague.untaught == scores(before, 1)[22]  # kept for the read-time path
+    assert colleague.reasons == before[1][1].reasons  # the same reasons, only lower
+    # The others' scores do not move, and another viewer's list learns nothing.
+    assert scores(after, 1)[31] == scores(before, 1)[31]
+    assert after[2] == before[2]
+
+
+def test_two_dismissals_of_an_organisation_take_it_off_the_list():
+    people = [recycler(1, 10), *(oem(20 + i, 20) for i in range(1, 4)), oem(31, 30)]
+
+    # Left out without learning, the third person of organisation 20 would come up.
+    assert 23 in targets(suggest(people, exclude={(1, 21), (1, 22)}), 1)
+    one = suggest(people, dismissed={(1, 21)})
+    two = suggest(people, dismissed={(1, 21), (1, 22)})
+
+    assert targets(one, 1) == [31, 22, 23]  # colleagues fall, but stay
+    assert targets(two, 1) == [31]
+    assert suggest(people, dismissed={(1, 21), (1, 22)}, for_ids=[23])[23]  # per viewer
+
+
+def test_organisations_of_the_kind_and_country_of_several_dismissed_ones_fall_mildly():
+    people = [
+        recycler(1, 10, country="IN"),
+        oem(21, 20, country="JP"),
+        oem(31, 30, country="JP"),
+        oem(41, 40, country="JP"),
+        oem(51, 50, country="JP"),  # the same kind and country as those dismissed
+        oem(61, 60, country="DE"),  # the same kind, another country
+        person(
+            71,
+            70,
+            kind="financier",
+            value_chain="finance",
+            country="JP",
+            offered=frozenset({"oem_offtake"}),
+        ),  # the same country, another kind
+    ]
+    plain = scores(suggest(people), 1)
+    similar = Settings().lessons.similar_factor
+    assert similar == 0.8
+
+    one = scores(suggest(people, dismissed={(1, 21)}), 1)
+    two = scores(suggest(people, dismissed={(1, 21), (1, 31)}), 1)
+    three = scores(suggest(people, dismissed={(1, 21), (1, 31), (1, 41)}), 1)
+
+    assert one == {t: s for t, s in plain.items() if t != 21}  # one is no pattern
+    assert two[41] == two[51] == pytest.approx(plain[51] * similar, abs=1e-3)
+    assert three[51] == pytest.approx(plain[51] * similar**2, abs=1e-3)
+    for lesson in (two, three):
+        assert lesson[61] == plain[61] and lesson[71] == plain[71]
+
+
+def test_the_lesson_rule_is_one_for_the_engine_and_the_pages():
+    rules = engine.Lessons()
+    lesson = engine.Lesson.of(
+        [
+            engine.Dismissed(1, 20, "oem", "JP"),
+            engine.Dismissed(2, 20, "oem", "JP"),  # a second person of organisation 20
+            engine.Dismissed(3, 30, "oem", "JP"),
+            engine.Dismissed(4, None),  # no organisation: only the person
+        ]
+    )
+
+    assert lesson.people == {20: 2, 30: 1}
+    assert lesson.organisations == {("oem", "JP"): 2}
+    assert lesson.removes(20, rules) and lesson.factor(20, "oem", "JP", rules) == 0
+    assert lesson.factor(30, "oem", "JP", rules) == pytest.approx(0.25 * 0.8)
+    assert lesson.factor(40, "oem", "JP", rules) == pytest.approx(0.8)
+    assert lesson.factor(40, "oem", "DE", rules) == 1
+    assert lesson.factor(None, "", "", rules) == 1
+    assert not engine.Lesson.of([])
+
+
+def test_without_dismissals_the_lists_are_exactly_the_untaught_ones():
+    instance = generate(120, seed=3)
+    result = suggest(instance.people)
+
+    for suggestions in result.values():
+        assert all(s.untaught == s.score for s in suggestions)
+    assert suggest(instance.people, dismissed=set()) == result

@@ -143,6 +143,117 @@ def test_someone_asked_met_or_dismissed_leaves_the_list_at_once(conference, mark
     assert not Suggestion.objects.filter(registration=recycler, target__in=[oem, bank]).exists()
 
 
+# "Not interested" teaches the list --------------------------------------------------
+
+
+def ranked(client, conference):
+    """The JSON's (registration id, score), best first."""
+    data = json.loads(client.get(url(conference, "b2b/suggestions.json")).content)
+    return [(item["registration_id"], item["score"]) for item in data["suggestions"]]
+
+
+def dismiss(client, conference, target):
+    response = client.post(url(conference, f"b2b/suggestions/{target.pk}/dismiss/"))
+    assert response.status_code == 302
+
+
+def assert_the_refresh_agrees(client, conference, registration):
+    """The page after a refresh is the page before it, and the stored ranks are its order."""
+    before = ranked(client, conference)
+    suggestions_refresh(conference=conference)
+    after = ranked(client, conference)
+    assert [pk for pk, _ in after] == [pk for pk, _ in before]
+    assert [score for _, score in after] == pytest.approx([score for _, score in before], abs=1e-3)
+    stored = Suggestion.objects.filter(registration=registration).order_by("rank")
+    assert [pk for pk, _ in after] == list(stored.values_list("target_id", flat=True))[: len(after)]
+    return after
+
+
+def test_a_dismissal_drops_the_colleagues_at_once_and_the_refresh_agrees(conference, market):
+    recycler, oem, bank, _hidden = market
+    colleague = listed(conference, organisation=oem.organisation)
+    suggestions_refresh(conference=conference)
+    client = login(recycler.user)
+    before = dict(ranked(client, conference))
+    assert [pk for pk, _ in ranked(client, conference)] == [oem.pk, colleague.pk, bank.pk]
+
+    dismiss(client, conference, oem)
+
+    # At once (no refresh has run): the colleague falls by the colleague factor, below the bank.
+    now = ranked(client, conference)
+    assert [pk for pk, _ in now] == [bank.pk, colleague.pk]
+    assert dict(now)[colleague.pk] == pytest.approx(before[colleague.pk] * 0.25, abs=1e-3)
+    assert dict(now)[bank.pk] == before[bank.pk]
+    assert_the_refresh_agrees(client, conference, recycler)
+
+
+def test_two_dismissals_of_an_organisation_take_it_off_the_list(conference, market):
+    recycler, oem, bank, _hidden = market
+    second = listed(conference, organisation=oem.organisation)
+    third = listed(conference, organisation=oem.organisation)  # not stored: two per organisation
+    suggestions_refresh(conference=conference)
+    client = login(recycler.user)
+    assert not Suggestion.objects.filter(registration=recycler, target=third).exists()
+
+    dismiss(client, conference, oem)
+    assert second.pk in dict(ranked(client, conference))
+    dismiss(client, conference, third)  # e.g. from the directory
+
+    # At once: nobody of that organisation, though `second` is still stored.
+    assert [pk for pk, _ in ranked(client, conference)] == [bank.pk]
+    html = client.get(url(conference, "b2b/suggestions/")).content.decode()
+    assert second.user.display_name not in html
+    # The refresh agrees, and does not bring the organisation back.
+    assert_the_refresh_agrees(client, conference, recycler)
+    organisation = Suggestion.objects.filter(
+        registration=recycler, target__organisation=oem.organisation
+    )
+    assert not organisation.exists()
+
+
+def test_organisations_of_the_kind_and_country_of_dismissed_ones_fall_mildly(conference, market):
+    recycler, oem, bank, _hidden = market
+    offtake = list(Topic.objects.filter(code="ev_oem_offtake"))
+    more = []
+    for _ in range(3):  # OEMs of the same country (the factory's) as `oem`
+        person = listed(conference, OrganisationKind.OEM)
+        organisation_profile(
+            conference, person, ValueChain.OEM, offered=offtake, offers="Offtake of materials."
+        )
+        more.append(person)
+    suggestions_refresh(conference=conference)
+    client = login(recycler.user)
+    before = dict(ranked(client, conference))
+    assert set(before) == {oem.pk, bank.pk, *(p.pk for p in more)}
+
+    dismiss(client, conference, oem)
+    assert {pk: dict(ranked(client, conference))[pk] for pk in before if pk != oem.pk} == {
+        pk: score for pk, score in before.items() if pk != oem.pk
+    }  # one organisation is no pattern
+    dismiss(client, conference, more[0])
+
+    now = dict(ranked(client, conference))
+    for person in more[1:]:  # × 0.8: the same kind and country as two dismissed
+        assert now[person.pk] == pytest.approx(before[person.pk] * 0.8, abs=1e-3)
+    assert now[bank.pk] == before[bank.pk]  # another kind
+    assert_the_refresh_agrees(client, conference, recycler)
+
+
+def test_dismissals_are_one_persons_lessons(conference, market):
+    recycler, oem, _bank, _hidden = market
+    colleague = listed(conference, organisation=oem.organisation)
+    other = listed(conference, OrganisationKind.RECYCLER, organisation=recycler.organisation)
+    suggestions_refresh(conference=conference)
+    before = ranked(login(other.user), conference)
+
+    proposals.suggestion_dismiss(registration=recycler, target_id=oem.pk)
+    proposals.suggestion_dismiss(registration=recycler, target_id=colleague.pk)
+
+    assert ranked(login(other.user), conference) == before
+    suggestions_refresh(conference=conference)
+    assert ranked(login(other.user), conference) == before
+
+
 def test_the_json_lists_registration_organisation_score_and_reasons(conference, market):
     recycler, oem, _bank, _hidden = market
     suggestions_refresh(conference=conference)
@@ -310,4 +421,12 @@ def test_the_suggestions_page_has_a_fixed_number_of_queries(conference, market):
     suggestions_refresh(conference=conference)
 
     assert Suggestion.objects.filter(registration=recycler).count() > 10
+    assert count() == small
+
+    # What "not interested" teaches is read with what is left out: no query more.
+    oem = market[1]
+    colleague = listed(conference, organisation=oem.organisation)
+    for target in (oem, colleague, *Suggestion.objects.filter(registration=recycler)[:3]):
+        target_id = getattr(target, "target_id", target.pk)
+        proposals.suggestion_dismiss(registration=recycler, target_id=target_id)
     assert count() == small

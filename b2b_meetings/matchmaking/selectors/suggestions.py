@@ -1,8 +1,9 @@
 """
 A delegate's suggested counterparts as the pages show them: the stored
 ranking, less whoever was asked, met or dismissed since it was computed,
-with each reason in plain words in the reader's language. A fixed number of
-queries whatever the size of the conference.
+re-ranked by what their "not interested" teaches now (`engine.Lesson`, the
+rule the refresh bakes in), with each reason in plain words in the reader's
+language. A fixed number of queries whatever the size of the conference.
 
 Closed doors hold: only approved delegates who consented to the directory
 are ever shown, and nothing says who meets whom (someone who meets a third
@@ -18,7 +19,7 @@ from b2b_meetings.matchmaking import engine
 from b2b_meetings.matchmaking.models import MeetingProposal, Suggestion, Topic
 from b2b_meetings.matchmaking.reasons import Labels, reasons_text
 from b2b_meetings.matchmaking.selectors.profiles import photo_url
-from b2b_meetings.matchmaking.suggestions import stale_targets
+from b2b_meetings.matchmaking.suggestions import KEEP, read_time_lessons
 from sessions_app.models import Session
 
 # Suggestions shown per page.
@@ -62,10 +63,18 @@ def suggestions_for(*, registration, limit=SHOWN):
     """
     `registration`'s suggestions, best first, at most `limit`: each target an
     approved, consenting delegate of the same conference, not asked, met or
-    dismissed (eight queries at most).
+    dismissed, nor of an organisation their dismissals took off the list
+    (eight queries at most).
+
+    The stored score is the one before the lessons of "not interested"; the
+    score shown and ranked by is it times the lessons' factor now, so a
+    dismissal re-ranks at once, and the same as the next refresh would
+    (equal scores keep the stored order).
     """
-    left_out = stale_targets(registration)
-    rows = list(
+    left_out, lesson = read_time_lessons(registration)
+    # The engine's lessons (not tuned per conference: the refresh uses the same).
+    rules = engine.Lessons()
+    shown = (
         Suggestion.objects.filter(
             registration=registration,
             target__status=Registration.Status.APPROVED,
@@ -74,8 +83,27 @@ def suggestions_for(*, registration, limit=SHOWN):
         )
         .exclude(target__in=left_out)
         .select_related("target__user", "target__organisation", "target__profile")
-        .order_by("rank")[:limit]
+        .order_by("rank")
     )
+    removed = [org for org in lesson.people if lesson.removes(org, rules)]
+    if removed:
+        shown = shown.exclude(target__organisation__in=removed)
+    # With lessons, every stored row may rise or fall: all of them (at most KEEP).
+    rows = list(shown[: max(limit, KEEP)] if lesson else shown[:limit])
+    if lesson:
+        for row in rows:
+            organisation = row.target.organisation
+            row.score = round(
+                row.score
+                * lesson.factor(
+                    row.target.organisation_id,
+                    organisation.kind if organisation else "",
+                    str(organisation.country) if organisation else "",
+                    rules,
+                ),
+                4,
+            )
+        rows = sorted(rows, key=lambda row: (-row.score, row.rank))[:limit]
     conference = registration.conference
     labels = _labels(conference, rows)
     return [
