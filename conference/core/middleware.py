@@ -4,15 +4,21 @@ remember: refusing input the database cannot store, and headers that keep
 personal pages out of shared caches.
 """
 
+import re
 from functools import wraps
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, UnreadablePostError
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
+# In a JSON body NUL is spelt \u0000: a backslash that is not itself escaped
+# (an even run of backslashes before it), then u0000. A raw NUL byte is no
+# valid JSON, but is refused too rather than left to the parser.
+JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000|\x00")
 
 
 class RefuseNulMiddleware:
@@ -32,7 +38,8 @@ class RefuseNulMiddleware:
     view touches the database. Of a body it reads only what Django parses
     anyway, and the CSRF check would read next: the form data of a POST (of
     an upload, the fields and names; the file itself goes to the upload
-    handlers as usual). Other bodies, such as JSON, are not read at all.
+    handlers as usual), and a JSON body (the API's), whatever the method,
+    which the API reads whole anyway. Other bodies are not read at all.
     """
 
     def __init__(self, get_response):
@@ -58,6 +65,17 @@ class RefuseNulMiddleware:
                 yield from request.FILES
             except UnreadablePostError:
                 pass  # the client went away: the view gets the same error
+        if self._is_json(request):
+            try:
+                if JSON_NUL.search(request.body):
+                    yield NUL
+            except (UnreadablePostError, RequestDataTooBig):
+                pass  # the view gets the same error when it reads the body
+
+    @staticmethod
+    def _is_json(request):
+        content_type = request.content_type or ""
+        return content_type == "application/json" or content_type.endswith("+json")
 
     @staticmethod
     def _pairs(query):
