@@ -28,10 +28,12 @@ import itertools
 import logging
 import re
 import traceback
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.apps import apps
+from django.conf import settings as settings_module
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Count, Q
@@ -154,7 +156,31 @@ PARAMETERS = [
     "reoptimise",  # the scheduler's options (b2b_meetings/scheduler/forms.py)
     "boost",  # the scheduler's options
     "time_limit",  # the scheduler's options
+    "lang",  # feed_language: the agenda's ICS, JSON and frab feeds (sessions_app/views/public.py)
+    "prepare",  # the exports page's prepared format (conference/portal/views/exports.py)
+    "format",  # export_prepare's POST (conference/portal/views/exports.py)
+    "running",  # the invitations' bulk-send job poll (accounts/views/)
 ]
+
+
+# A view's direct read of a parameter: request.GET.get("x"), request.POST["x"], .getlist("x").
+DIRECT_READ = re.compile(
+    r"""\b(?:GET|POST)(?:\.get|\.getlist)?\(\s*["']([A-Za-z0-9_]+)["']"""
+    r"""|\b(?:GET|POST)\[["']([A-Za-z0-9_]+)["']\]"""
+)
+
+
+def test_every_parameter_a_view_reads_directly_is_fuzzed():
+    """A view that reads a new parameter by hand (not through a form) is fuzzed with it too."""
+    read = {}
+    for app in ("accounts", "sessions_app", "b2b_meetings", "conference"):
+        for source in (Path(settings_module.BASE_DIR) / app).rglob("*.py"):
+            if "migrations" in source.parts:
+                continue
+            for match in DIRECT_READ.finditer(source.read_text()):
+                read.setdefault(match.group(1) or match.group(2), source.name)
+    assert len(read) > 15
+    assert not set(read) - set(PARAMETERS), {n: read[n] for n in set(read) - set(PARAMETERS)}
 
 
 def wire(text):
