@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench.bench_b2b import CSRF
+
 REQUEST_TIMEOUT = 30
 
 
@@ -102,8 +104,14 @@ class LeanClient:
 
 
 def lean_client(base, cookie, headers=None):
-    """The `client` factory for `phase`: like run.new_client, with `cookie` as sessionid."""
+    """
+    The `client` factory for `phase`: like run.new_client, with `cookie` as
+    sessionid and the CSRF cookie a browser keeps from its first page (the
+    login form's), so each page's forms carry a token of one secret.
+    """
     headers = dict(headers or {})
+    cookies = {"csrftoken": CSRF}
     if cookie:
-        headers["Cookie"] = f"sessionid={cookie}"
+        cookies["sessionid"] = cookie
+    headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
     return LeanClient(base, headers)
