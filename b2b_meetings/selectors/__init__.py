@@ -49,6 +49,7 @@ from b2b_meetings.selectors.organiser import (
 )
 from b2b_meetings.selectors.requests import (
     meeting_for_request,
+    request_for_access,
     request_for_registration,
     request_list_incoming,
     request_list_outgoing,
@@ -74,6 +75,7 @@ __all__ = [
     "meeting_list_for_registration",
     "organiser_grid",
     "pending_request_targets",
+    "request_for_access",
     "request_for_registration",
     "request_list_incoming",
     "request_list_outgoing",

@@ -1,7 +1,7 @@
 """
 Message threads, for the people allowed to read them: the caller has
 already found the request or meeting through a selector scoped to who asks
-(`request_for_registration`, `meeting_for_access`), which is the check.
+(`request_for_access`, `meeting_for_access`), which is the check.
 """
 
 from django.db.models import Q

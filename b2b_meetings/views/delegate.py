@@ -1,7 +1,7 @@
 """
 The delegates' B2B pages: the directory, meeting requests, availability and
 meetings. The meeting page, its calendar file and its cancel button serve
-the organisers too.
+the organisers too, and so does a request's page, read-only.
 """
 
 from django.contrib import messages
@@ -32,6 +32,7 @@ from b2b_meetings.views.shared import (
     by_day,
     get_meeting,
     get_request,
+    get_request_to_read,
     is_seated,
     meeting_changed,
     meeting_page_context,
@@ -244,9 +245,10 @@ def _posted_slot(request, conference):
     return selectors.slot_for_conference(conference=conference, slot_id=slot_id)
 
 
-@conference_view(DELEGATE)
+@conference_view(DELEGATE, Role.ORGANISER)
 def request_detail(request, access, request_id):
-    item = get_request(access, request_id)
+    # Its two sides answer it; the organisers read it and its thread.
+    item = get_request_to_read(access, request_id)
     return render(request, "b2b_meetings/request_detail.html", request_page_context(access, item))
 
 

@@ -1,7 +1,7 @@
 """
-Posting to the message thread of a request (its participants) or of a
-meeting (its participants and the organisers). Whoever cannot see the
-request or meeting gets a 404, as if it did not exist.
+Posting to the message thread of a request or of a meeting: its
+participants, and the organisers (who write as "the organisers"). Whoever
+cannot see the request or meeting gets a 404, as if it did not exist.
 """
 
 from django.contrib import messages
@@ -15,7 +15,7 @@ from b2b_meetings import services
 from b2b_meetings.forms import MessageForm
 from b2b_meetings.views.shared import (
     get_meeting,
-    get_request,
+    get_request_to_read,
     is_seated,
     meeting_page_context,
     request_page_context,
@@ -25,16 +25,17 @@ from conference.core.permissions import DELEGATE, conference_view
 
 
 @require_POST
-@conference_view(DELEGATE)
+@conference_view(DELEGATE, Role.ORGANISER)
 def request_message(request, access, request_id):
-    item = get_request(access, request_id)
+    item = get_request_to_read(access, request_id)
     form = MessageForm(request.POST)
     error = None
     if form.is_valid():
         try:
             services.message_post(
                 meeting_request=item,
-                author=access.registration,
+                # An organiser who is not one of its sides writes as the organisers.
+                author=access.registration if item.is_party else None,
                 author_user=request.user,
                 body=form.cleaned_data["body"],
             )

@@ -87,9 +87,26 @@ def get_request(access, request_id, related=True):
     return item
 
 
+def get_request_to_read(access, request_id):
+    """
+    The request `access` may read, or 404: its delegate's (as for
+    `get_request`), or any of the conference's for an organiser, who reads
+    it and its thread without being one of its sides (`is_party` false).
+    """
+    item = selectors.request_for_access(access=access, request_id=request_id)
+    if item is None:
+        raise Http404
+    return item
+
+
 def request_page_context(access, meeting_request):
-    """The context of a request's page (and of the forms that re-render it)."""
-    me = access.registration
+    """
+    The context of a request's page (and of the forms that re-render it).
+    An organiser who is not one of its sides reads it: no answer or withdraw
+    forms, and their messages are signed by the organisers, as on a meeting.
+    """
+    as_party = getattr(meeting_request, "is_party", True)
+    me = access.registration if as_party else None
     is_recipient = is_request_recipient(meeting_request, me)
     now = timezone.now()
     is_open = meeting_request.status == MeetingRequest.Status.PENDING and (
@@ -110,7 +127,8 @@ def request_page_context(access, meeting_request):
         "me": me,
         "item": meeting_request,
         "is_recipient": is_recipient,
-        "is_requester": meeting_request.requester_id == me.pk,
+        "is_requester": me is not None and meeting_request.requester_id == me.pk,
+        "is_party": as_party,
         "is_open": is_open,
         "slot_days": by_day(slots),
         "proposed": proposed,
@@ -126,7 +144,8 @@ def request_page_context(access, meeting_request):
         ),
         "thread": selectors.thread_for_request(meeting_request=meeting_request),
         "message_form": MessageForm(),
-        "can_write": meeting_request.status
+        "can_write": (as_party or access.is_organiser)
+        and meeting_request.status
         in (*MeetingRequest.OPEN_STATUSES, MeetingRequest.Status.ACCEPTED),
         "time_zone": access.conference.time_zone,
     }

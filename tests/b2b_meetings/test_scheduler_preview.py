@@ -69,7 +69,7 @@ def test_the_preview_says_who_meets_whom_where_and_when_in_plain_words(
     TableFactory(conference=conference, room=room, label="T4")
     lohum = person(conference, "Ananya", "Rao", "Lohum")
     jbic = person(conference, "Haruka", "Sato", "JBIC", OrganisationKind.FINANCIER)
-    wish(
+    wished = wish(
         conference,
         lohum,
         jbic,
@@ -89,6 +89,8 @@ def test_the_preview_says_who_meets_whom_where_and_when_in_plain_words(
     assert "14:00–14:20" in text
     assert "Local conference time: Asia/Kolkata (IST, UTC+05:30)" in text
     assert "Must meet · other side: Would like to meet" in text
+    # The wish links to its request, which the organisers read with its thread.
+    assert f'href="{url(conference, f"b2b/requests/{wished.pk}/")}"' in page.content.decode()
     assert not JARGON.search(text), JARGON.search(text)
     # On the grid: the new meeting in its slot's row, under its table.
     preview = page.context["preview"]
@@ -117,12 +119,12 @@ def test_wishes_that_do_not_fit_are_counted_by_plain_reason(
     )
     for slot in slots:
         Unavailability.objects.create(registration=e, slot=slot)
-    for one, other in ((a, b), (c, d), (e, f), (g, h)):
-        wish(conference, one, other)
+    wishes = [wish(conference, one, other) for one, other in ((a, b), (c, d), (e, f), (g, h))]
     wish(conference, a, h, status=MeetingRequest.Status.DECLINED)
 
     job = run(conference, organiser, django_capture_on_commit_callbacks)
-    text = text_of(login(organiser).get(url(conference, f"manage/b2b/schedule/{job.pk}/")))
+    page = login(organiser).get(url(conference, f"manage/b2b/schedule/{job.pk}/"))
+    text = text_of(page)
 
     assert "1 of 4 wished meetings fit; 3 cannot, because:" in text
     assert "1 wish: no common free slot (the two are never free at the same time)" in text
@@ -132,6 +134,9 @@ def test_wishes_that_do_not_fit_are_counted_by_plain_reason(
     assert "5 people would have no meeting at all" in text
     assert "This run changes nothing" not in text
     assert not JARGON.search(text), JARGON.search(text)
+    # Each wish, placed or left out, links to its request and thread.
+    for wished in wishes:
+        assert f'href="{url(conference, f"b2b/requests/{wished.pk}/")}"' in page.content.decode()
 
 
 def test_the_proposal_downloads_as_csv_with_cells_a_spreadsheet_never_runs(
