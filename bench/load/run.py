@@ -11,6 +11,10 @@ Pages, each measured on its own for `--duration` seconds after a warm-up:
     my_schedule  GET  me/                delegates with sessions and meetings
     dashboard    GET  manage/            the organiser (one login per client)
     registrations GET manage/registrations/  the organiser
+    directory_writes  GET b2b/ again, while this process commits
+                 WRITES_PER_SECOND writes a second (a delegate's job title):
+                 signed-in pages are kept per session only while nothing is
+                 written, so this is the directory when people are busy
     accept       POST b2b/requests/<id>/accept/   each a fresh request between
                  two delegates without meetings, answered with a slot both
                  have free (as bench/bench_b2b.py prepares them); ends when
@@ -46,12 +50,15 @@ five phases of 23 s, setup of the accepts under a minute).
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import json
 import os
 import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -89,6 +96,8 @@ from bench.serving import (  # noqa: E402
 RESULTS = ROOT / "bench" / "results" / "load.json"
 DEADLINE_SECONDS = 20 * 60
 REQUEST_TIMEOUT = 30
+# Writes a second committed elsewhere during the "directory_writes" phase.
+WRITES_PER_SECOND = 5
 
 
 def log(message):
@@ -249,6 +258,44 @@ def row(page, clients, samples, seconds):
     }
 
 
+@contextlib.contextmanager
+def writes_elsewhere(per_second):
+    """
+    While inside: a thread of this process commits `per_second` writes a
+    second, as other delegates would (a listed delegate's job title, which
+    the directory shows), through Django, so each one moves the data version.
+    """
+    from accounts.models import Registration
+
+    ids = list(
+        Registration.objects.filter(conference__slug=SLUG, directory_consent=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:100]
+    )
+    stop = threading.Event()
+
+    def write():
+        from django.db import connection
+
+        try:
+            for turn in itertools.count():
+                if stop.wait(1 / per_second):
+                    return
+                Registration.objects.filter(pk=ids[turn % len(ids)]).update(
+                    job_title=f"Director ({turn})"
+                )
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join(10)
+
+
 def measure(base, clients, duration, warmup, logins, accepts):
     results = []
     for page, path, cookies in pages(logins):
@@ -260,6 +307,15 @@ def measure(base, clients, duration, warmup, logins, accepts):
         # Near 100 %, the client and not the server would be what is measured.
         busy = (time.process_time() - cpu) / seconds * 100
         log(f"{page}: {results[-1]} (client CPU {busy:.0f} % of one core)")
+    # The directory again while others write: each committed write makes
+    # every kept signed-in page render afresh (conference/core/private_cache.py).
+    _page, path, cookies = next(p for p in pages(logins) if p[0] == "directory")
+    with writes_elsewhere(WRITES_PER_SECOND):
+        samples, seconds = asyncio.run(
+            phase(base, clients, duration, get_work(path, cookies), client=lean_client)
+        )
+    results.append(row("directory_writes", clients, samples, seconds))
+    log(f"directory_writes: {results[-1]} ({WRITES_PER_SECOND} writes/s elsewhere)")
     samples, seconds = asyncio.run(phase(base, clients, duration, accept_work(accepts, clients)))
     results.append(row("accept", clients, samples, seconds))
     log(f"accept: {results[-1]} of {len(accepts)} prepared")
