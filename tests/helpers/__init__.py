@@ -13,6 +13,8 @@ conftest or from another test module.
   `production_env`, `run_python`;
 - permission_walk: the table of what each persona gets at every URL (import
   it from its module);
+- url_fuzz: the URL fuzz's parameters, hostile values and checks (import
+  it from its module);
 - smtp, workers, browser: the SMTP sink, the Celery worker's command line,
   headless Chromium (import them from their modules).
 """
