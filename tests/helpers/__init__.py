@@ -8,7 +8,7 @@ conftest or from another test module.
 - web: a logged-in client (`login`), a conference's page (`url`), what a
   response served (`body`, `read_csv`, `read_xlsx`, `pdf_pages`);
 - data: `publish`, `hours`, `make_slots`, `listed`, `registration_details`,
-  `registration_form_data`;
+  `registration_form_data`, `registration_question` (`QUESTION_CHOICES`);
 - processes: `database_url_of_tests`, `free_port`, `wait_for`,
   `production_env`, `run_python`;
 - permission_walk: the table of what each persona gets at every URL (import
@@ -20,12 +20,14 @@ conftest or from another test module.
 """
 
 from tests.helpers.data import (
+    QUESTION_CHOICES,
     hours,
     listed,
     make_slots,
     publish,
     registration_details,
     registration_form_data,
+    registration_question,
 )
 from tests.helpers.processes import (
     database_url_of_tests,
@@ -37,6 +39,7 @@ from tests.helpers.processes import (
 from tests.helpers.web import body, login, pdf_pages, read_csv, read_xlsx, url
 
 __all__ = [
+    "QUESTION_CHOICES",
     "body",
     "database_url_of_tests",
     "free_port",
@@ -51,6 +54,7 @@ __all__ = [
     "read_xlsx",
     "registration_details",
     "registration_form_data",
+    "registration_question",
     "run_python",
     "url",
     "wait_for",
