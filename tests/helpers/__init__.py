@@ -6,7 +6,8 @@ conftest or from another test module.
     from tests.helpers import listed, login, make_slots, url
 
 - web: a logged-in client (`login`), a conference's page (`url`), what a
-  response served (`body`, `read_csv`, `read_xlsx`, `pdf_pages`);
+  response served (`body`, `read_csv`, `read_xlsx`, `pdf_pages`, `shown_secret`
+  with `TOKEN_FIELD` or `WEBHOOK_SECRET_FIELD`);
 - data: `publish`, `hours`, `make_slots`, `listed`, `registration_details`,
   `registration_form_data`, `registration_question` (`QUESTION_CHOICES`);
 - processes: `database_url_of_tests`, `free_port`, `wait_for`,
@@ -36,10 +37,22 @@ from tests.helpers.processes import (
     run_python,
     wait_for,
 )
-from tests.helpers.web import body, login, pdf_pages, read_csv, read_xlsx, url
+from tests.helpers.web import (
+    TOKEN_FIELD,
+    WEBHOOK_SECRET_FIELD,
+    body,
+    login,
+    pdf_pages,
+    read_csv,
+    read_xlsx,
+    shown_secret,
+    url,
+)
 
 __all__ = [
     "QUESTION_CHOICES",
+    "TOKEN_FIELD",
+    "WEBHOOK_SECRET_FIELD",
     "body",
     "database_url_of_tests",
     "free_port",
@@ -56,6 +69,7 @@ __all__ = [
     "registration_form_data",
     "registration_question",
     "run_python",
+    "shown_secret",
     "url",
     "wait_for",
 ]
