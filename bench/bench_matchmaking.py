@@ -1,5 +1,5 @@
 """
-The matchmaking benchmark: suggested meetings (b2b_meetings/matchmaking/engine.py)
+The matchmaking benchmark: suggested meetings (b2b_meetings/matchmaking/engine/)
 against random and kind-only baselines on seeded instances with planted ground
 truth; results in bench/results/matchmaking.json. See bench/matchmaking/run.py
 for the metrics and targets.

@@ -2,7 +2,8 @@
 Reads of the B2B meetings app, always scoped to who asks, one module per
 page family:
 
-- `directory`: organisations and delegates listed in the directory;
+- `directory`: organisations and delegates listed in the directory (its
+  search, facets and order in `directory_search`);
 - `requests`: a delegate's sent and received meeting requests;
 - `meetings`: meetings, for their participants and the organisers;
 - `availability`: slots as a group of people sees them;

@@ -277,7 +277,7 @@ def main(argv=None):
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - clock, 1),
         "environment": {
-            "database": "none (the engine alone, b2b_meetings/matchmaking/engine.py)",
+            "database": "none (the engine alone, b2b_meetings/matchmaking/engine/)",
             "python": platform.python_version(),
             "django": version("django"),
             "numpy": version("numpy"),

@@ -2,7 +2,8 @@
 Custom registration questions: each kind's values, required answers, answers
 saved with the registration in one transaction, the snapshot that keeps old
 answers readable, who reads them on the registration page, the delegate's
-data download, erasure, the database's constraints and the organisers' page.
+data download, erasure and the database's constraints. The organisers' page:
+test_questions_page.py.
 """
 
 import datetime
@@ -27,23 +28,18 @@ from tests.factories import (
     UserFactory,
     answer_create,
 )
-from tests.helpers import login, registration_details, registration_form_data
+from tests.helpers import (
+    QUESTION_CHOICES,
+    login,
+    registration_details,
+    registration_form_data,
+    registration_question,
+)
 
 pytestmark = pytest.mark.django_db
 
 Kind = RegistrationQuestion.Kind
 Readers = RegistrationQuestion.Readers
-CHOICES = [
-    {"key": "hotel", "en": "Hotel booking", "ja": "ホテル予約"},
-    {"key": "visa", "en": "Visa letter", "ja": "ビザレター"},
-    {"key": "car", "en": "Airport car", "ja": "空港送迎"},
-]
-
-
-def question(conference, kind=Kind.SHORT_TEXT, **fields):
-    if kind in RegistrationQuestion.CHOICE_KINDS:
-        fields.setdefault("choices", CHOICES)
-    return RegistrationQuestionFactory(conference=conference, kind=kind, **fields)
 
 
 def invited_user(conference):
@@ -92,7 +88,7 @@ def detail_url(registration):
     ],
 )
 def test_each_kind_stores_a_valid_answer_in_its_own_form(conference, kind, given, stored):
-    assert answer_clean(question(conference, kind), given) == stored
+    assert answer_clean(registration_question(conference, kind), given) == stored
 
 
 @pytest.mark.parametrize(
@@ -111,7 +107,7 @@ def test_each_kind_stores_a_valid_answer_in_its_own_form(conference, kind, given
 )
 def test_each_kind_refuses_a_value_of_the_wrong_kind(conference, kind, given):
     with pytest.raises(AnswerInvalid):
-        answer_clean(question(conference, kind), given)
+        answer_clean(registration_question(conference, kind), given)
 
 
 @pytest.mark.parametrize("empty", [None, "", [], "   "])
@@ -119,16 +115,18 @@ def test_a_required_question_refuses_an_empty_answer_and_an_optional_one_takes_i
     conference, empty
 ):
     with pytest.raises(AnswerInvalid):
-        answer_clean(question(conference, required=True), empty)
-    assert answer_clean(question(conference), empty) is None
+        answer_clean(registration_question(conference, required=True), empty)
+    assert answer_clean(registration_question(conference), empty) is None
 
 
 # Saving answers with the registration ------------------------------------------------------
 
 
 def test_answers_are_saved_with_the_registration_and_what_was_asked(conference):
-    visa = question(conference, Kind.YES_NO, label_en="Visa letter?", label_ja="ビザ？")
-    help_with = question(conference, Kind.MULTIPLE_CHOICE)
+    visa = registration_question(
+        conference, Kind.YES_NO, label_en="Visa letter?", label_ja="ビザ？"
+    )
+    help_with = registration_question(conference, Kind.MULTIPLE_CHOICE)
 
     registration = register(conference, answers={visa.pk: "yes", help_with.pk: ["visa", "car"]})
 
@@ -143,7 +141,7 @@ def test_answers_are_saved_with_the_registration_and_what_was_asked(conference):
 
 
 def test_a_missing_required_answer_refuses_the_registration_and_writes_nothing(conference):
-    visa = question(conference, Kind.YES_NO, required=True)
+    visa = registration_question(conference, Kind.YES_NO, required=True)
     user = invited_user(conference)
 
     with pytest.raises(services.RegistrationError, match=visa.label_en):
@@ -155,8 +153,8 @@ def test_a_missing_required_answer_refuses_the_registration_and_writes_nothing(c
 
 
 def test_a_bad_answer_after_a_good_one_saves_neither(conference):
-    first = question(conference)
-    second = question(conference, Kind.DATE)
+    first = registration_question(conference)
+    second = registration_question(conference, Kind.DATE)
     user = invited_user(conference)
 
     with pytest.raises(services.RegistrationError):
@@ -167,8 +165,8 @@ def test_a_bad_answer_after_a_good_one_saves_neither(conference):
 
 
 def test_a_refused_edit_keeps_the_details_and_the_answers(conference):
-    text = question(conference)
-    when = question(conference, Kind.DATE, required=True)
+    text = registration_question(conference)
+    when = registration_question(conference, Kind.DATE, required=True)
     registration = register(conference, answers={text.pk: "before", when.pk: "2026-03-01"})
 
     with pytest.raises(services.RegistrationError):
@@ -185,8 +183,8 @@ def test_a_refused_edit_keeps_the_details_and_the_answers(conference):
 
 
 def test_editing_replaces_changed_answers_deletes_emptied_ones_and_audits_their_names(conference):
-    text = question(conference, label_en="Hotel")
-    optional = question(conference, Kind.COUNTRY, label_en="Arriving from")
+    text = registration_question(conference, label_en="Hotel")
+    optional = registration_question(conference, Kind.COUNTRY, label_en="Arriving from")
     registration = register(conference, answers={text.pk: "Taj", optional.pk: "JP"})
 
     services.registration_update(
@@ -203,7 +201,7 @@ def test_editing_replaces_changed_answers_deletes_emptied_ones_and_audits_their_
 
 
 def test_an_answer_to_a_retired_question_is_kept_and_no_longer_asked(conference):
-    old = question(conference, required=True)
+    old = registration_question(conference, required=True)
     registration = register(conference, answers={old.pk: "kept"})
     services.question_set_active(question=old, actor=None, active=False)
 
@@ -221,7 +219,9 @@ def test_an_answer_to_a_retired_question_is_kept_and_no_longer_asked(conference)
 
 
 def test_changing_a_question_and_its_choices_keeps_old_answers_as_given(conference, organiser):
-    choice = question(conference, Kind.SINGLE_CHOICE, label_en="Help needed?", label_ja="支援？")
+    choice = registration_question(
+        conference, Kind.SINGLE_CHOICE, label_en="Help needed?", label_ja="支援？"
+    )
     registration = register(conference, answers={choice.pk: "visa"})
 
     services.question_update(
@@ -232,7 +232,7 @@ def test_changing_a_question_and_its_choices_keeps_old_answers_as_given(conferen
         label_ja="必要な支援は？",
         help_en="",
         help_ja="",
-        choices=[{**c, "en": c["en"].upper()} for c in CHOICES],
+        choices=[{**c, "en": c["en"].upper()} for c in QUESTION_CHOICES],
         required=False,
         visible_to=Readers.ORGANISERS,
     )
@@ -259,7 +259,7 @@ def test_changing_a_question_and_its_choices_keeps_old_answers_as_given(conferen
 
 
 def test_an_answered_question_keeps_its_kind_and_choice_keys(conference, organiser):
-    choice = question(conference, Kind.SINGLE_CHOICE)
+    choice = registration_question(conference, Kind.SINGLE_CHOICE)
     register(conference, answers={choice.pk: "visa"})
     fields = {
         "label_en": "Q",
@@ -279,7 +279,7 @@ def test_an_answered_question_keeps_its_kind_and_choice_keys(conference, organis
             question=choice,
             actor=organiser,
             kind=Kind.SINGLE_CHOICE,
-            choices=[c for c in CHOICES if c["key"] != "visa"],
+            choices=[c for c in QUESTION_CHOICES if c["key"] != "visa"],
             **fields,
         )
     choice.refresh_from_db()
@@ -298,8 +298,10 @@ def registering(client, conference, accepted_invitation):
 def test_the_form_asks_the_active_questions_in_the_delegates_language(
     client, conference, registering
 ):
-    question(conference, Kind.YES_NO, label_en="Need a visa letter?", label_ja="ビザが必要？")
-    question(conference, label_en="Retired one", is_active=False)
+    registration_question(
+        conference, Kind.YES_NO, label_en="Need a visa letter?", label_ja="ビザが必要？"
+    )
+    registration_question(conference, label_en="Retired one", is_active=False)
     other = RegistrationQuestionFactory(label_en="Another conference's")
 
     english = client.get(register_url(conference)).content.decode()
@@ -314,7 +316,7 @@ def test_the_form_asks_the_active_questions_in_the_delegates_language(
 def test_the_form_refuses_a_missing_required_answer_and_keeps_what_was_typed(
     client, conference, registering
 ):
-    visa = question(conference, Kind.YES_NO, required=True)
+    visa = registration_question(conference, Kind.YES_NO, required=True)
 
     response = client.post(register_url(conference), registration_form_data(conference))
 
@@ -325,10 +327,10 @@ def test_the_form_refuses_a_missing_required_answer_and_keeps_what_was_typed(
 
 
 def test_the_form_refuses_a_bad_date_country_and_choice(client, conference, registering):
-    when = question(conference, Kind.DATE)
-    where = question(conference, Kind.COUNTRY)
-    which = question(conference, Kind.SINGLE_CHOICE)
-    several = question(conference, Kind.MULTIPLE_CHOICE)
+    when = registration_question(conference, Kind.DATE)
+    where = registration_question(conference, Kind.COUNTRY)
+    which = registration_question(conference, Kind.SINGLE_CHOICE)
+    several = registration_question(conference, Kind.MULTIPLE_CHOICE)
     data = registration_form_data(conference)
     data.update(
         {
@@ -347,9 +349,9 @@ def test_the_form_refuses_a_bad_date_country_and_choice(client, conference, regi
 
 
 def test_the_form_saves_the_answers_with_the_registration(client, conference, registering):
-    visa = question(conference, Kind.YES_NO, required=True)
-    several = question(conference, Kind.MULTIPLE_CHOICE)
-    when = question(conference, Kind.DATE)
+    visa = registration_question(conference, Kind.YES_NO, required=True)
+    several = registration_question(conference, Kind.MULTIPLE_CHOICE)
+    when = registration_question(conference, Kind.DATE)
     data = registration_form_data(conference)
     data.update(
         {f"q_{visa.pk}": "no", f"q_{several.pk}": ["car", "hotel"], f"q_{when.pk}": "2026-03-01"}
@@ -371,7 +373,7 @@ def test_the_form_saves_the_answers_with_the_registration(client, conference, re
 
 
 def test_a_question_s_help_text_is_shown_escaped(client, conference, registering):
-    question(conference, help_en="<script>alert(1)</script>")
+    registration_question(conference, help_en="<script>alert(1)</script>")
 
     page = client.get(register_url(conference)).content.decode()
 
@@ -385,8 +387,12 @@ def test_a_question_s_help_text_is_shown_escaped(client, conference, registering
 def test_the_registration_page_shows_organisers_only_the_answers_they_may_read(
     conference, organiser, delegate
 ):
-    shared = question(conference, label_en="Dietary detail", visible_to=Readers.ORGANISERS)
-    secret = question(conference, label_en="Security note", visible_to=Readers.SECURITY)
+    shared = registration_question(
+        conference, label_en="Dietary detail", visible_to=Readers.ORGANISERS
+    )
+    secret = registration_question(
+        conference, label_en="Security note", visible_to=Readers.SECURITY
+    )
     answer_create(delegate.registration, shared, "no nuts")
     answer_create(delegate.registration, secret, "armed escort")
 
@@ -399,7 +405,7 @@ def test_the_registration_page_shows_organisers_only_the_answers_they_may_read(
 def test_an_organiser_who_is_also_a_security_officer_reads_security_only_answers(
     conference, organiser, delegate
 ):
-    secret = question(conference, visible_to=Readers.SECURITY)
+    secret = registration_question(conference, visible_to=Readers.SECURITY)
     answer_create(delegate.registration, secret, "armed escort")
     ConferenceRole.objects.create(user=organiser, conference=conference, role=Role.SECURITY)
 
@@ -419,11 +425,13 @@ def test_the_registration_page_takes_a_fixed_number_of_queries_whatever_the_ques
             assert client.get(detail_url(delegate.registration)).status_code == 200
         return len(captured)
 
-    answer_create(delegate.registration, question(conference), "one")
+    answer_create(delegate.registration, registration_question(conference), "one")
     few = queries()
     for n in range(4):
-        answer_create(delegate.registration, question(conference, Kind.YES_NO), n % 2 == 0)
-    question(conference, visible_to=Readers.SECURITY)
+        answer_create(
+            delegate.registration, registration_question(conference, Kind.YES_NO), n % 2 == 0
+        )
+    registration_question(conference, visible_to=Readers.SECURITY)
 
     assert queries() == few
 
@@ -432,9 +440,11 @@ def test_the_registration_page_takes_a_fixed_number_of_queries_whatever_the_ques
 
 
 def test_the_data_download_holds_every_answer_of_the_delegate(client, conference, delegate):
-    secret = question(conference, label_en="Security note", visible_to=Readers.SECURITY)
+    secret = registration_question(
+        conference, label_en="Security note", visible_to=Readers.SECURITY
+    )
     answer_create(delegate.registration, secret, "armed escort")
-    answer_create(delegate.registration, question(conference, Kind.COUNTRY), "JP")
+    answer_create(delegate.registration, registration_question(conference, Kind.COUNTRY), "JP")
     client.force_login(delegate)
 
     response = client.get(reverse("accounts:personal_data", args=[conference.slug]))
@@ -445,7 +455,7 @@ def test_the_data_download_holds_every_answer_of_the_delegate(client, conference
 
 
 def test_answers_are_erased_with_the_registration_and_with_the_account(conference):
-    text = question(conference)
+    text = registration_question(conference)
     first, second = RegistrationFactory.create_batch(2, conference=conference)
     answer_create(first, text, "first")
     answer_create(second, text, "second")
@@ -458,7 +468,7 @@ def test_answers_are_erased_with_the_registration_and_with_the_account(conferenc
 
 
 def test_deleting_a_conference_deletes_its_questions_and_answers(conference, delegate):
-    answer_create(delegate.registration, question(conference), "gone")
+    answer_create(delegate.registration, registration_question(conference), "gone")
 
     conference.delete()
 
@@ -470,7 +480,7 @@ def test_deleting_a_conference_deletes_its_questions_and_answers(conference, del
 
 
 def test_the_database_refuses_a_second_answer_to_one_question(conference, delegate):
-    text = question(conference)
+    text = registration_question(conference)
     answer_create(delegate.registration, text, "first")
 
     refused = pytest.raises(IntegrityError, match="registration_answer_one_per_question")
@@ -493,148 +503,10 @@ def test_the_database_refuses_an_unknown_reader_setting(conference):
 
 
 def test_an_answered_question_cannot_be_deleted_even_around_the_service(conference, delegate):
-    text = question(conference)
+    text = registration_question(conference)
     answer_create(delegate.registration, text, "kept")
 
     with pytest.raises(RestrictedError):
         text.delete()
     with pytest.raises(services.QuestionError):
         services.question_delete(question=text, actor=None)
-
-
-# The organisers' page -------------------------------------------------------------------------
-
-QUESTIONS = "accounts:questions"
-
-
-def page_url(conference, name=QUESTIONS, **kwargs):
-    return reverse(name, args=[conference.slug, *kwargs.values()])
-
-
-def posted_question(**extra):
-    return {
-        "kind": Kind.SINGLE_CHOICE,
-        "label_en": "Which help do you need?",
-        "label_ja": "必要な支援は？",
-        "help_en": "",
-        "help_ja": "",
-        "choices_text": "hotel | Hotel booking | ホテル予約\n\nvisa | Visa letter |",
-        "required": "on",
-        "visible_to": Readers.ORGANISERS,
-        **extra,
-    }
-
-
-@pytest.mark.parametrize("persona", ["delegate", "checkin_staff", "security_officer"])
-def test_only_organisers_open_the_questions_page(request, conference, persona):
-    client = login(request.getfixturevalue(persona))
-
-    assert client.get(page_url(conference)).status_code == 403
-    assert client.post(page_url(conference), posted_question()).status_code == 403
-    assert not RegistrationQuestion.objects.exists()
-
-
-def test_an_organiser_adds_a_choice_question_at_the_end(conference, organiser):
-    first = question(conference)
-
-    response = login(organiser).post(page_url(conference), posted_question())
-
-    assert response.status_code == 302
-    added = RegistrationQuestion.objects.exclude(pk=first.pk).get()
-    assert added.position > first.position and added.required and added.is_active
-    assert added.choices == [
-        {"key": "hotel", "en": "Hotel booking", "ja": "ホテル予約"},
-        {"key": "visa", "en": "Visa letter", "ja": ""},
-    ]
-    assert AuditLog.objects.filter(action="question.create", object_id=str(added.pk)).exists()
-
-
-@pytest.mark.parametrize(
-    "choices_text",
-    ["", "hotel", "bad key | Hotel | ホテル", "hotel | A | B\nhotel | C | D", "a | b | c | d"],
-)
-def test_bad_choices_are_refused_with_a_message_and_nothing_saved(
-    conference, organiser, choices_text
-):
-    client = login(organiser)
-
-    response = client.post(page_url(conference), posted_question(choices_text=choices_text))
-
-    assert response.status_code == 200
-    assert "choices_text" in response.context["form"].errors
-    assert not RegistrationQuestion.objects.exists()
-
-
-def test_an_organiser_edits_reorders_retires_and_restores(conference, organiser):
-    first, second = question(conference), question(conference)
-    client = login(organiser)
-
-    edit = client.post(
-        page_url(conference, "accounts:question_edit", question_id=second.pk),
-        posted_question(kind=Kind.LONG_TEXT, choices_text="", label_en="Tell us more"),
-    )
-    client.post(
-        page_url(conference, "accounts:question_move", question_id=second.pk), {"direction": "up"}
-    )
-    client.post(
-        page_url(conference, "accounts:question_active", question_id=first.pk), {"active": "0"}
-    )
-
-    assert edit.status_code == 302
-    assert [q.label_en for q in selectors.question_list(conference=conference)] == [
-        "Tell us more",
-        first.label_en,
-    ]
-    assert not RegistrationQuestion.objects.get(pk=first.pk).is_active
-    assert RegistrationQuestion.objects.get(pk=second.pk).choices == []
-    client.post(
-        page_url(conference, "accounts:question_active", question_id=first.pk), {"active": "1"}
-    )
-    assert RegistrationQuestion.objects.get(pk=first.pk).is_active
-    actions = set(AuditLog.objects.values_list("action", flat=True))
-    assert {"question.update", "question.move", "question.retire", "question.restore"} <= actions
-
-
-def test_an_unanswered_question_is_deleted_and_an_answered_one_is_refused(
-    conference, organiser, delegate
-):
-    unanswered, answered = question(conference), question(conference)
-    answer_create(delegate.registration, answered, "kept")
-    client = login(organiser)
-
-    client.post(page_url(conference, "accounts:question_delete", question_id=unanswered.pk))
-    response = client.post(
-        page_url(conference, "accounts:question_delete", question_id=answered.pk), follow=True
-    )
-
-    assert list(RegistrationQuestion.objects.values_list("pk", flat=True)) == [answered.pk]
-    assert "Retire it instead" in response.content.decode()
-
-
-def test_changing_an_answered_question_s_kind_on_the_page_is_refused_with_a_message(
-    conference, organiser, delegate
-):
-    text = question(conference)
-    answer_create(delegate.registration, text, "kept")
-
-    response = login(organiser).post(
-        page_url(conference, "accounts:question_edit", question_id=text.pk),
-        posted_question(),
-    )
-
-    assert response.status_code == 200
-    assert response.context["form"].non_field_errors()
-    assert RegistrationQuestion.objects.get(pk=text.pk).kind == Kind.SHORT_TEXT
-
-
-def test_another_conference_s_question_is_not_found(conference, organiser):
-    elsewhere = RegistrationQuestionFactory()
-    client = login(organiser)
-
-    assert (
-        client.get(page_url(conference, "accounts:question_edit", question_id=elsewhere.pk))
-    ).status_code == 404
-    assert (
-        client.post(page_url(conference, "accounts:question_delete", question_id=elsewhere.pk))
-    ).status_code == 404
-    assert RegistrationQuestion.objects.filter(pk=elsewhere.pk).exists()

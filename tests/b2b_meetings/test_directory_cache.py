@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from b2b_meetings import services
 from b2b_meetings.models import DelegateProfile, OrganisationTopics, Topic
-from b2b_meetings.selectors.directory import DIRECTORY_DATA_SECONDS, _data_key
+from b2b_meetings.selectors.directory_search import DIRECTORY_DATA_SECONDS, _data_key
 from conference.core.models import OrganisationKind
 from tests.factories import OrganisationFactory
 from tests.helpers import listed, login, url

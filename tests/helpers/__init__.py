@@ -6,24 +6,29 @@ conftest or from another test module.
     from tests.helpers import listed, login, make_slots, url
 
 - web: a logged-in client (`login`), a conference's page (`url`), what a
-  response served (`body`, `read_csv`, `read_xlsx`, `pdf_pages`);
+  response served (`body`, `read_csv`, `read_xlsx`, `pdf_pages`, `shown_secret`
+  with `TOKEN_FIELD` or `WEBHOOK_SECRET_FIELD`);
 - data: `publish`, `hours`, `make_slots`, `listed`, `registration_details`,
-  `registration_form_data`;
+  `registration_form_data`, `registration_question` (`QUESTION_CHOICES`);
 - processes: `database_url_of_tests`, `free_port`, `wait_for`,
   `production_env`, `run_python`;
 - permission_walk: the table of what each persona gets at every URL (import
+  it from its module);
+- url_fuzz: the URL fuzz's parameters, hostile values and checks (import
   it from its module);
 - smtp, workers, browser: the SMTP sink, the Celery worker's command line,
   headless Chromium (import them from their modules).
 """
 
 from tests.helpers.data import (
+    QUESTION_CHOICES,
     hours,
     listed,
     make_slots,
     publish,
     registration_details,
     registration_form_data,
+    registration_question,
 )
 from tests.helpers.processes import (
     database_url_of_tests,
@@ -32,9 +37,22 @@ from tests.helpers.processes import (
     run_python,
     wait_for,
 )
-from tests.helpers.web import body, login, pdf_pages, read_csv, read_xlsx, url
+from tests.helpers.web import (
+    TOKEN_FIELD,
+    WEBHOOK_SECRET_FIELD,
+    body,
+    login,
+    pdf_pages,
+    read_csv,
+    read_xlsx,
+    shown_secret,
+    url,
+)
 
 __all__ = [
+    "QUESTION_CHOICES",
+    "TOKEN_FIELD",
+    "WEBHOOK_SECRET_FIELD",
     "body",
     "database_url_of_tests",
     "free_port",
@@ -49,7 +67,9 @@ __all__ = [
     "read_xlsx",
     "registration_details",
     "registration_form_data",
+    "registration_question",
     "run_python",
+    "shown_secret",
     "url",
     "wait_for",
 ]

@@ -1,13 +1,20 @@
 """
 Data the tests of several apps build: a published agenda, B2B slots, listed
-delegates, a delegate's registration details.
+delegates, a delegate's registration details, a custom registration question.
 """
 
 import datetime
 
+from accounts.models import RegistrationQuestion
 from conference.core.models import OrganisationKind
 from sessions_app.services import schedule_publish
-from tests.factories import MeetingSlotFactory, OrganisationFactory, RegistrationFactory, local_time
+from tests.factories import (
+    MeetingSlotFactory,
+    OrganisationFactory,
+    RegistrationFactory,
+    RegistrationQuestionFactory,
+    local_time,
+)
 
 
 def hours(n):
@@ -74,3 +81,17 @@ def registration_form_data(conference, **extra):
     )
     data.update(extra)
     return {k: v for k, v in data.items() if v is not None}
+
+
+QUESTION_CHOICES = [
+    {"key": "hotel", "en": "Hotel booking", "ja": "ホテル予約"},
+    {"key": "visa", "en": "Visa letter", "ja": "ビザレター"},
+    {"key": "car", "en": "Airport car", "ja": "空港送迎"},
+]
+
+
+def registration_question(conference, kind=RegistrationQuestion.Kind.SHORT_TEXT, **fields):
+    """A custom registration question; a choice question gets QUESTION_CHOICES."""
+    if kind in RegistrationQuestion.CHOICE_KINDS:
+        fields.setdefault("choices", QUESTION_CHOICES)
+    return RegistrationQuestionFactory(conference=conference, kind=kind, **fields)

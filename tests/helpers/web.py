@@ -1,7 +1,11 @@
-"""Clients, event URLs, and what a response served (bytes, CSV, XLSX, PDF text)."""
+"""
+Clients, event URLs, and what a response served (bytes, CSV, XLSX, PDF text,
+a secret shown once in a copy field).
+"""
 
 import csv
 import io
+import re
 
 from django.test import Client
 from openpyxl import load_workbook
@@ -43,3 +47,13 @@ def pdf_pages(response):
     """The text of each page of a PDF response."""
     reader = PdfReader(io.BytesIO(body(response)))
     return [page.extract_text() for page in reader.pages]
+
+
+# A secret in a page's copy field: an API token, a webhook endpoint's signing secret.
+TOKEN_FIELD = re.compile(r'value="(cp_[A-Za-z0-9_-]{43})"')
+WEBHOOK_SECRET_FIELD = re.compile(r'value="(whsec_[A-Za-z0-9+/=]+)"')
+
+
+def shown_secret(response, pattern=TOKEN_FIELD):
+    """The secrets in the page's copy fields."""
+    return pattern.findall(response.content.decode())

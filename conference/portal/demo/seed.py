@@ -9,6 +9,11 @@ Idempotent: every row is looked up by a natural key before it is created, and
 rows that exist are left alone, so a second run adds nothing and an
 organiser's edits in the browser survive a re-run. Each phase is one
 transaction.
+
+The base phases (conference, organisations, people, questions, email
+wordings) are here; the agenda phases in `seed_agenda`, the matchmaking and
+B2B phases in `seed_b2b`, mixed into `DemoSeed`; how rows are found and
+made in `rows`.
 """
 
 import datetime as dt
@@ -16,7 +21,6 @@ import zoneinfo
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,20 +32,7 @@ from accounts.models import (
     User,
 )
 from accounts.questions import answer_snapshot
-from b2b_meetings.models import (
-    DelegateProfile,
-    Meeting,
-    MeetingMessage,
-    MeetingRequest,
-    MeetingSlot,
-    OrganisationTopics,
-    Table,
-    Topic,
-    Unavailability,
-)
-from b2b_meetings.services import BookingError, meeting_create
 from conference.core import email_templates
-from conference.core.content import content_data, content_text
 from conference.core.email_templates.services import email_template_save
 from conference.core.models import (
     Conference,
@@ -52,16 +43,18 @@ from conference.core.models import (
 )
 from conference.portal.demo import data
 from conference.portal.demo.data_ja import bilingual
-from sessions_app.models import (
-    ScheduleRelease,
-    Session,
-    SessionSignup,
-    SessionSpeaker,
-    Speaker,
+from conference.portal.demo.rows import (
+    BATCH_SIZE,
+    CONFERENCE_TEXTS,
+    by_english_or_create,
+    local_time,
+    login_email,
+    texts_set,
 )
-from sessions_app.services import schedule_publish
+from conference.portal.demo.seed_agenda import AgendaPhases
+from conference.portal.demo.seed_b2b import B2BPhases
 
-BATCH_SIZE = 500
+__all__ = ["BATCH_SIZE", "DemoSeed", "local_time", "login_email"]
 
 VISA_QUESTION = {
     "kind": RegistrationQuestion.Kind.YES_NO,
@@ -73,56 +66,7 @@ VISA_QUESTION = {
 }
 
 
-def local_time(conference, day, hhmm):
-    """An aware datetime on day `day` of the conference, in its time zone."""
-    date = conference.start_date + dt.timedelta(days=day)
-    return dt.datetime.combine(date, dt.time.fromisoformat(hhmm), tzinfo=conference.tz)
-
-
-def login_email(login):
-    return f"{login}@example.org"
-
-
-# The conference's texts written in several languages (see data_ja).
-CONFERENCE_TEXTS = ("name", "tagline", "description")
-
-
-def english(text):
-    """The English of a text in several languages (the demo's key for it)."""
-    return content_text(text, "en")
-
-
-def has_japanese(text):
-    data = content_data(text)
-    return isinstance(data, dict) and bool(data.get("ja"))
-
-
-def texts_set(obj, texts):
-    """Give `obj` these texts where it lacks them (a row seeded before they had Japanese)."""
-    changed = [
-        field for field, value in texts.items() if content_data(getattr(obj, field)) != value
-    ]
-    for field in changed:
-        setattr(obj, field, texts[field])
-    if changed:
-        obj.save(update_fields=changed)
-
-
-def by_english_or_create(queryset, field, text, **values):
-    """
-    The row of `queryset` whose `field` reads `text` in English, given its
-    Japanese where it lacks it, or a new one (`values` for the other fields):
-    a re-run finds the rows of an earlier one, whatever languages they hold.
-    """
-    wanted = bilingual(text)
-    for obj in queryset:
-        if english(getattr(obj, field)) == text:
-            texts_set(obj, {field: wanted})
-            return obj, False
-    return queryset.create(**{field: wanted, **values}), True
-
-
-class DemoSeed:
+class DemoSeed(AgendaPhases, B2BPhases):
     """The demo conference's seed; progress lines go to the command's `stdout` and `stderr`."""
 
     def __init__(self, *, stdout, stderr):
@@ -380,326 +324,3 @@ class DemoSeed:
                 actor=organiser,
             )
         self.line("email wordings", 1, int(created))
-
-    def seed_matchmaking(self, conference, orgs, regs):
-        """
-        The taxonomy (by code), the organisations' profiles (where they have no
-        value chain yet) and topics at this conference, and the delegates'
-        profiles (created once): later edits in the browser survive a re-run.
-        """
-        topics, new = {}, 0
-        for position, (code, label_en, label_ja) in enumerate(data.TAXONOMY):
-            topics[code], created = Topic.objects.get_or_create(
-                conference=conference,
-                code=code,
-                defaults={"label_en": label_en, "label_ja": label_ja, "position": position},
-            )
-            new += created
-        self.line("topics", len(topics), new)
-
-        new = 0
-        for name, spec in data.ORGANISATION_PROFILES.items():
-            spec = dict(spec)
-            offered, sought = spec.pop("offered"), spec.pop("sought")
-            org = orgs[name]
-            if not org.value_chain:
-                for field, value in spec.items():
-                    setattr(org, field, value)
-                org.save(update_fields=[*spec, "updated_at"])
-            row, created = OrganisationTopics.objects.get_or_create(
-                conference=conference, organisation=org
-            )
-            if created:
-                row.offered.set([topics[code] for code in offered])
-                row.sought.set([topics[code] for code in sought])
-            new += created
-        self.line("organisation profiles", len(data.ORGANISATION_PROFILES), new)
-
-        new = 0
-        for login, spec in data.DELEGATE_PROFILES.items():
-            spec = dict(spec)
-            chosen = spec.pop("topics")
-            profile, created = DelegateProfile.objects.get_or_create(
-                registration=regs[login], defaults=spec
-            )
-            if created:
-                profile.topics.set([topics[code] for code in chosen])
-            new += created
-        self.line("delegate profiles", len(data.DELEGATE_PROFILES), new)
-
-    def seed_agenda(self, conference, regs):
-        rooms = {english(room.name): room for room in conference.rooms.all()}
-        tracks = {english(track.name): track for track in conference.tracks.all()}
-        speakers, new_speakers = {}, 0
-        for name, title, bio in data.SPEAKERS:
-            speakers[name], created = Speaker.objects.get_or_create(
-                conference=conference, name=name, defaults={"title": title, "bio": bilingual(bio)}
-            )
-            if not created:
-                texts_set(speakers[name], {"bio": bilingual(bio)})
-            new_speakers += created
-
-        sessions, new = {}, 0
-        for day, start, end, title, kind, room, track, extra, cast in data.SESSIONS:
-            extra = dict(extra)
-            if "description" in extra:
-                extra["description"] = bilingual(extra["description"])
-            starts_at = local_time(conference, day, start)
-            session, created = by_english_or_create(
-                Session.objects.filter(conference=conference, starts_at=starts_at),
-                "title",
-                title,
-                conference=conference,
-                starts_at=starts_at,
-                ends_at=local_time(conference, day, end),
-                kind=kind,
-                room=rooms.get(room),
-                track=tracks.get(track),
-                published=True,
-                **extra,
-            )
-            if not created and "description" in extra:
-                texts_set(session, {"description": extra["description"]})
-            sessions[title] = session
-            new += created
-            for position, (who, role) in enumerate(cast):
-                if who in regs:
-                    speaker, made = self.delegate_speaker(conference, regs[who])
-                    new_speakers += made
-                else:
-                    speaker = speakers[who]
-                SessionSpeaker.objects.get_or_create(
-                    session=session,
-                    speaker=speaker,
-                    defaults={"role": role, "position": position},
-                )
-        self.line("sessions", len(data.SESSIONS), new)
-        self.line("speakers", Speaker.objects.filter(conference=conference).count(), new_speakers)
-        return sessions
-
-    def delegate_speaker(self, conference, registration):
-        user = registration.user
-        return Speaker.objects.get_or_create(
-            conference=conference,
-            name=user.display_name,
-            defaults={
-                "registration": registration,
-                "title": f"{registration.job_title}, {registration.organisation}",
-            },
-        )
-
-    def publish_if_changed(self, conference, organiser):
-        """
-        Publish a release when there is none, or when published sessions are
-        missing from the latest one, or their Japanese titles are. The seed only
-        adds sessions and translations, so comparing which sessions (and which
-        Japanese titles) a release holds is enough to know it is out of date.
-        """
-        latest = ScheduleRelease.objects.filter(conference=conference).order_by("-number").first()
-        titles = dict(
-            Session.objects.filter(conference=conference, published=True).values_list("pk", "title")
-        )
-        in_japanese = {pk for pk, title in titles.items() if has_japanese(title)}
-        released = {item["id"]: item["title"] for item in latest.snapshot} if latest else {}
-        released_in_japanese = {pk for pk, title in released.items() if has_japanese(title)}
-        if (
-            latest is not None
-            and set(titles) <= set(released)
-            and in_japanese <= released_in_japanese
-        ):
-            self.stdout.write(f"  agenda: release {latest.number} is up to date")
-            return
-        release = schedule_publish(conference=conference, actor=organiser)
-        self.stdout.write(f"  agenda: published release {release.number}")
-
-    def seed_signups(self, sessions, regs):
-        new = 0
-        for title, (confirmed, waitlisted) in data.SIGNUPS.items():
-            session = sessions[title]
-            wanted = [(login, "confirmed") for login in confirmed]
-            wanted += [(login, "waitlisted") for login in waitlisted]
-            for login, status in wanted:
-                registration = regs[login]
-                # Any row, even a cancelled one, is that person's choice: keep it.
-                if session.signups.filter(registration=registration).exists():
-                    continue
-                taken = session.signups.filter(status=SessionSignup.Status.CONFIRMED).count()
-                if session.capacity is not None and taken >= session.capacity:
-                    status = SessionSignup.Status.WAITLISTED
-                SessionSignup.objects.create(
-                    session=session, registration=registration, status=status
-                )
-                new += 1
-            # `taken` mirrors the confirmed sign-ups; the check constraint caps it.
-            taken = session.signups.filter(status=SessionSignup.Status.CONFIRMED).count()
-            if taken != session.taken:
-                Session.objects.filter(pk=session.pk).update(taken=taken)
-        total = sum(len(c) + len(w) for c, w in data.SIGNUPS.values())
-        self.line("session sign-ups", total, new)
-
-    def seed_b2b(self, conference, sessions, orgs, regs, organiser):
-        room, _ = by_english_or_create(
-            conference.rooms.all(), "name", data.B2B_TABLE_ROOM, conference=conference
-        )
-        labels = [f"T{n:02d}" for n in range(1, data.B2B_TABLES + 1)]
-        new = self.create_tables(conference, room, labels)
-        tables = {t.label: t for t in Table.objects.filter(conference=conference, label__in=labels)}
-        self.line("tables", len(tables), new)
-
-        blocks = [s for s in sessions.values() if s.kind == Session.Kind.B2B_BLOCK]
-        new = sum(self.create_slots(conference, block) for block in blocks)
-        slots = list(MeetingSlot.objects.filter(block__in=blocks).order_by("starts_at"))
-        self.line("meeting slots", len(slots), new)
-
-        for login, slot_number in data.UNAVAILABLE:
-            Unavailability.objects.get_or_create(registration=regs[login], slot=slots[slot_number])
-
-        requests, new = {}, 0
-        for spec in data.REQUESTS:
-            request, created = self.meeting_request(conference, spec, regs, orgs)
-            requests[spec["from"], spec.get("to")] = request
-            new += created
-            if created:
-                self.request_extras(conference, spec, request, requests, regs, slots)
-        self.line("meeting requests", len(requests), new)
-
-        new = 0
-        for spec in data.MEETINGS:
-            people = [regs[login] for login in spec["people"]]
-            request = requests[spec["people"]] if spec["request"] else None
-            if request is not None and (
-                request.status != MeetingRequest.Status.ACCEPTED or request.meetings.exists()
-            ):
-                continue
-            together = Meeting.objects.filter(seats__registration=people[0]).filter(
-                seats__registration=people[1]
-            )
-            if together.exists():
-                continue
-            actor = request.responded_by.user if request else organiser
-            self.book(conference, slots, tables, people, spec, request, actor)
-            new += 1
-        self.line("meetings", len(data.MEETINGS), new)
-
-    def create_tables(self, conference, room, labels):
-        existing = set(
-            Table.objects.filter(conference=conference, label__in=labels).values_list(
-                "label", flat=True
-            )
-        )
-        missing = [
-            Table(conference=conference, room=room, label=label)
-            for label in labels
-            if label not in existing
-        ]
-        Table.objects.bulk_create(missing, batch_size=BATCH_SIZE)
-        return len(missing)
-
-    def create_slots(self, conference, block):
-        """Cut a B2B block into back-to-back slots, unless it has slots already."""
-        # A block with slots is left alone: the organisers may have changed the
-        # slot length since, and new slots would overlap the old ones.
-        if block.meeting_slots.exists():
-            return 0
-        length = dt.timedelta(minutes=conference.b2b_slot_minutes)
-        slots, start = [], block.starts_at
-        while start + length <= block.ends_at:
-            slots.append(
-                MeetingSlot(
-                    conference=conference, block=block, starts_at=start, ends_at=start + length
-                )
-            )
-            start += length
-        MeetingSlot.objects.bulk_create(slots)
-        return len(slots)
-
-    def meeting_request(self, conference, spec, regs, orgs):
-        requester = regs[spec["from"]]
-        target = regs.get(spec.get("to"))
-        target_organisation = orgs.get(spec.get("to_organisation"))
-        # Any earlier request between the two counts, whatever became of it.
-        existing = (
-            MeetingRequest.objects.filter(
-                requester=requester,
-                target_registration=target,
-                target_organisation=target_organisation,
-            )
-            .order_by("pk")
-            .first()
-        )
-        if existing is not None:
-            return existing, False
-        status = spec.get("status", MeetingRequest.Status.PENDING)
-        answered = status in (
-            MeetingRequest.Status.ACCEPTED,
-            MeetingRequest.Status.DECLINED,
-            MeetingRequest.Status.SCHEDULING,
-        )
-        pending = status == MeetingRequest.Status.PENDING
-        request = MeetingRequest.objects.create(
-            conference=conference,
-            requester=requester,
-            target_registration=target,
-            target_organisation=target_organisation,
-            agenda=spec["agenda"],
-            priority=spec.get("priority", MeetingRequest.Priority.WOULD_LIKE),
-            counter_priority=spec.get("counter_priority"),
-            status=status,
-            responded_by=target if answered else None,
-            responded_at=self.now if answered else None,
-            decline_reason=spec.get("decline_reason", ""),
-            expires_at=(
-                self.now + dt.timedelta(hours=conference.b2b_request_expiry_hours)
-                if pending
-                else None
-            ),
-        )
-        return request, True
-
-    def request_extras(self, conference, spec, request, requests, regs, slots):
-        """Proposed times, the join with a request the other way round, and messages."""
-        if spec.get("proposed"):
-            request.proposed_slots.set([slots[n] for n in spec["proposed"]])
-        reverse = requests.get((spec.get("to"), spec["from"]))
-        if reverse is not None and reverse.status == MeetingRequest.Status.PENDING:
-            MeetingRequest.objects.filter(pk=request.pk).update(
-                linked=reverse, counter_priority=reverse.priority
-            )
-            MeetingRequest.objects.filter(pk=reverse.pk).update(
-                linked=request, counter_priority=request.priority
-            )
-        for n, (login, body) in enumerate(spec.get("messages", [])):
-            MeetingMessage.objects.create(
-                conference=conference,
-                request=request,
-                author=regs[login],
-                author_user=regs[login].user,
-                body=body,
-                created_at=self.now - dt.timedelta(hours=len(spec["messages"]) - n),
-            )
-
-    def book(self, conference, slots, tables, people, spec, request, actor):
-        """Book at the preferred slot and table, or else the first free pair."""
-        unavailable = set(
-            Unavailability.objects.filter(registration__in=people).values_list("slot_id", flat=True)
-        )
-        preferred = (slots[spec["slot"]], tables[spec["table"]])
-        candidates = [preferred] + [(s, t) for s in slots for t in tables.values()]
-        for slot, table in candidates:
-            if slot.pk in unavailable:
-                continue
-            try:
-                return meeting_create(
-                    conference=conference,
-                    slot=slot,
-                    table=table,
-                    registrations=people,
-                    meeting_request=request,
-                    note=spec.get("note", ""),
-                    actor=actor,
-                    # Demo meetings are not news to anyone: no confirmation emails.
-                    notify=False,
-                )
-            except BookingError:
-                continue  # taken since the last run: try the next slot and table
-        raise CommandError(f"No free slot and table for {people[0]} and {people[1]}.")
