@@ -27,7 +27,7 @@ from tests.factories import (
     totp_activate,
 )
 from tests.helpers import database_url_of_tests
-from tests.helpers.permission_walk import World
+from tests.helpers.permission_world import World
 from tests.helpers.smtp import running_smtp_sink
 from tests.helpers.workers import WorkerProcess
 

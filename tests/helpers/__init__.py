@@ -12,8 +12,9 @@ conftest or from another test module.
   `registration_form_data`, `registration_question` (`QUESTION_CHOICES`);
 - processes: `database_url_of_tests`, `free_port`, `wait_for`,
   `production_env`, `run_python`;
-- permission_walk: the table of what each persona gets at every URL (import
-  it from its module);
+- permission_walk: the table of what each persona gets at every URL, and
+  permission_world: the objects those URLs point at (import them from their
+  modules);
 - url_fuzz: the URL fuzz's parameters, hostile values and checks (import
   it from its module);
 - smtp, workers, browser: the SMTP sink, the Celery worker's command line,
