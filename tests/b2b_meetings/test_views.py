@@ -14,25 +14,9 @@ from tests.factories import (
     RegistrationFactory,
     TableFactory,
 )
-from tests.helpers import listed, login, make_slots, url
+from tests.helpers import book_meeting, listed, login, make_slots, send_request, url
 
 pytestmark = pytest.mark.django_db
-
-
-def book(conference, slot, people, table=None, **kwargs):
-    return services.meeting_create(
-        conference=conference, slot=slot, table=table, registrations=people, **kwargs
-    )
-
-
-def send(conference, requester, target=None, organisation=None):
-    return services.request_create(
-        conference=conference,
-        requester=requester,
-        target_registration=target,
-        target_organisation=organisation,
-        agenda="Joint pilot line",
-    )
 
 
 # Closed door -------------------------------------------------------------------------
@@ -41,7 +25,7 @@ def send(conference, requester, target=None, organisation=None):
 def test_a_meeting_page_is_404_for_anyone_but_its_participants_and_organisers(
     conference, tables, slots, recycler, oem, financier, organiser, security_officer
 ):
-    meeting = book(conference, slots[0], [recycler, oem])
+    meeting = book_meeting(conference, slots[0], [recycler, oem])
     page = url(conference, f"b2b/meetings/{meeting.pk}/")
 
     assert login(recycler.user).get(page).status_code == 200
@@ -58,7 +42,7 @@ def test_a_meeting_page_is_404_for_anyone_but_its_participants_and_organisers(
 def test_actions_on_someone_elses_meeting_are_404_and_change_nothing(
     conference, tables, slots, recycler, oem, financier
 ):
-    meeting = book(conference, slots[0], [recycler, oem])
+    meeting = book_meeting(conference, slots[0], [recycler, oem])
     client = login(financier.user)
 
     for action in ("cancel/", "reschedule/", "feedback/"):
@@ -73,7 +57,7 @@ def test_a_meeting_in_another_conference_is_404_even_for_its_organisers(conferen
     (slot,) = make_slots(elsewhere, 1)
     table = TableFactory(conference=elsewhere)
     people = [listed(elsewhere), listed(elsewhere, OrganisationKind.OEM)]
-    meeting = book(elsewhere, slot, people, table=table)
+    meeting = book_meeting(elsewhere, slot, people, table=table)
     ConferenceRoleFactory(conference=elsewhere, user=organiser, role=Role.ORGANISER)
     client = login(organiser)
     page = f"b2b/meetings/{meeting.pk}/"
@@ -86,7 +70,7 @@ def test_a_meeting_in_another_conference_is_404_even_for_its_organisers(conferen
 
 
 def test_a_request_is_404_for_people_it_does_not_concern(conference, recycler, oem, financier):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     page = url(conference, f"b2b/requests/{request.pk}/")
 
     assert login(recycler.user).get(page).status_code == 200
@@ -101,7 +85,7 @@ def test_the_directory_lists_consenting_delegates_and_never_meetings(
 ):
     hidden = RegistrationFactory(conference=conference, approved=True, directory_consent=False)
     pending = listed(conference, OrganisationKind.RESEARCH, status="pending")
-    book(conference, slots[0], [recycler, oem], note="Secret cobalt deal")
+    book_meeting(conference, slots[0], [recycler, oem], note="Secret cobalt deal")
     client = login(financier.user)
 
     directory = client.get(url(conference, "b2b/")).content.decode()
@@ -137,9 +121,9 @@ def test_the_directory_filters_by_kind_country_and_text(conference, recycler, oe
 def test_pages_of_others_requests_and_meetings_leak_nothing(
     conference, tables, slots, recycler, oem, financier
 ):
-    book(conference, slots[0], [recycler, oem])
-    send(conference, oem, organisation=recycler.organisation)
-    send(conference, recycler, listed(conference, OrganisationKind.FINANCIER))
+    book_meeting(conference, slots[0], [recycler, oem])
+    send_request(conference, oem, organisation=recycler.organisation)
+    send_request(conference, recycler, listed(conference, OrganisationKind.FINANCIER))
 
     html = login(financier.user).get(url(conference, "b2b/requests/")).content.decode()
 
@@ -151,7 +135,7 @@ def test_emails_about_a_meeting_go_to_its_participants_only(
     conference, tables, slots, recycler, oem, financier
 ):
     colleague = listed(conference, organisation=oem.organisation)
-    request = send(conference, recycler, organisation=oem.organisation)
+    request = send_request(conference, recycler, organisation=oem.organisation)
     before = set(OutgoingEmail.objects.values_list("pk", flat=True))
 
     login(oem.user).post(
@@ -167,7 +151,7 @@ def test_once_a_colleague_answered_an_organisation_request_the_others_no_longer_
     conference, tables, slots, recycler, oem
 ):
     colleague = listed(conference, organisation=oem.organisation)
-    request = send(conference, recycler, organisation=oem.organisation)
+    request = send_request(conference, recycler, organisation=oem.organisation)
     page = url(conference, "b2b/requests/")
     assert recycler.user.display_name in login(colleague.user).get(page).content.decode()
 
@@ -229,7 +213,7 @@ def test_a_delegate_sends_a_request_from_the_directory(conference, recycler, oem
 
 
 def test_a_refused_request_shows_why(conference, recycler, oem):
-    send(conference, recycler, oem)
+    send_request(conference, recycler, oem)
 
     response = login(recycler.user).post(
         url(conference, f"b2b/requests/new/delegate/{oem.pk}/"), {"agenda": "Again", "priority": 2}
@@ -250,9 +234,9 @@ def test_a_delegate_cannot_request_an_unlisted_delegate_by_id(conference, recycl
 def test_the_accept_page_offers_only_slots_both_sides_have_free(
     conference, tables, slots, recycler, oem, financier
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     Unavailability.objects.create(registration=recycler, slot=slots[0])
-    book(conference, slots[1], [oem, financier])
+    book_meeting(conference, slots[1], [oem, financier])
 
     html = login(oem.user).get(url(conference, f"b2b/requests/{request.pk}/")).content.decode()
 
@@ -263,7 +247,7 @@ def test_the_accept_page_offers_only_slots_both_sides_have_free(
 def test_accepting_through_the_page_books_and_shows_the_meeting(
     conference, tables, slots, recycler, oem
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     client = login(oem.user)
 
     response = client.post(
@@ -279,8 +263,8 @@ def test_accepting_through_the_page_books_and_shows_the_meeting(
 def test_a_slot_taken_meanwhile_gives_a_clear_message_not_an_error(
     conference, tables, slots, recycler, oem, financier
 ):
-    request = send(conference, recycler, oem)
-    book(conference, slots[2], [recycler, financier])
+    request = send_request(conference, recycler, oem)
+    book_meeting(conference, slots[2], [recycler, financier])
 
     response = login(oem.user).post(
         url(conference, f"b2b/requests/{request.pk}/accept/"), {"slot": slots[2].pk}
@@ -310,7 +294,7 @@ def moved_by_the_other_side_first(monkeypatch, name, slot, other):
 def test_a_change_to_a_meeting_moved_meanwhile_answers_409_reload(
     conference, tables, slots, recycler, oem, monkeypatch, action
 ):
-    meeting = book(conference, slots[0], [recycler, oem])
+    meeting = book_meeting(conference, slots[0], [recycler, oem])
     name = "meeting_reschedule" if action == "reschedule/" else "meeting_cancel"
     moved_by_the_other_side_first(monkeypatch, name, slots[4], recycler)
 
@@ -329,7 +313,7 @@ def test_a_change_to_a_meeting_moved_meanwhile_answers_409_reload(
 def test_an_organisers_move_of_a_meeting_moved_meanwhile_answers_htmx_with_409_and_a_reload(
     conference, tables, slots, recycler, oem, organiser, monkeypatch
 ):
-    meeting = book(conference, slots[0], [recycler, oem])
+    meeting = book_meeting(conference, slots[0], [recycler, oem])
     moved_by_the_other_side_first(monkeypatch, "meeting_move", slots[4], recycler)
     client = login(organiser)
 
@@ -350,7 +334,7 @@ def test_an_organisers_move_of_a_meeting_moved_meanwhile_answers_htmx_with_409_a
 def test_accepting_someone_elses_request_is_404_and_books_nothing(
     conference, tables, slots, recycler, oem, financier
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     accept = url(conference, f"b2b/requests/{request.pk}/accept/")
 
     for who in (financier, recycler):  # a stranger, and the sender
@@ -367,7 +351,7 @@ def test_accepting_with_a_slot_of_another_conference_is_refused_with_a_message(
     conference, tables, slots, recycler, oem
 ):
     (foreign,) = make_slots(ConferenceFactory(), 1)
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     client = login(oem.user)
     accept = url(conference, f"b2b/requests/{request.pk}/accept/")
 
@@ -385,8 +369,8 @@ def test_accepting_with_a_slot_of_another_conference_is_refused_with_a_message(
 
 
 def test_declining_and_withdrawing_through_the_pages(conference, recycler, oem, financier):
-    first = send(conference, recycler, oem)
-    second = send(conference, recycler, financier)
+    first = send_request(conference, recycler, oem)
+    second = send_request(conference, recycler, financier)
 
     login(oem.user).post(url(conference, f"b2b/requests/{first.pk}/decline/"), {"reason": "No"})
     login(recycler.user).post(url(conference, f"b2b/requests/{second.pk}/withdraw/"))
@@ -411,7 +395,7 @@ def test_a_delegate_marks_slots_unavailable(conference, slots, recycler):
 def test_a_participant_reschedules_and_cancels_through_the_pages(
     conference, tables, slots, recycler, oem
 ):
-    meeting = book(conference, slots[0], [recycler, oem])
+    meeting = book_meeting(conference, slots[0], [recycler, oem])
     client = login(oem.user)
     page = url(conference, f"b2b/meetings/{meeting.pk}/")
 
@@ -432,7 +416,7 @@ def test_feedback_is_seen_by_organisers_only(conference, tables, recycler, oem, 
     slot = MeetingSlot.objects.create(
         conference=conference, starts_at=start, ends_at=start + datetime.timedelta(minutes=20)
     )
-    meeting = book(conference, slot, [recycler, oem])
+    meeting = book_meeting(conference, slot, [recycler, oem])
     page = url(conference, f"b2b/meetings/{meeting.pk}/")
 
     login(oem.user).post(page + "feedback/", {"outcome": "not_a_fit", "note": "Too early stage"})
@@ -443,184 +427,3 @@ def test_feedback_is_seen_by_organisers_only(conference, tables, recycler, oem, 
     assert "Too early stage" in login(organiser).get(page).content.decode()
     report = login(organiser).get(url(conference, "manage/b2b/feedback/")).content.decode()
     assert "Too early stage" in report
-
-
-# Organisers' flows -------------------------------------------------------------------
-
-
-def test_the_grid_shows_every_meeting_to_organisers(
-    conference, tables, slots, recycler, oem, financier, organiser
-):
-    book(conference, slots[0], [recycler, oem])
-    book(conference, slots[1], [financier, oem], table=tables[2])
-
-    html = login(organiser).get(url(conference, "manage/b2b/")).content.decode()
-
-    for person in (recycler, oem, financier):
-        assert person.user.display_name in html
-
-
-def test_organisers_see_conflicts_before_booking_and_must_confirm_warnings(
-    conference, tables, slots, recycler, oem, organiser
-):
-    Unavailability.objects.create(registration=oem, slot=slots[0])
-    client = login(organiser)
-    form = url(conference, "manage/b2b/meetings/new/")
-    data = {"first": recycler.pk, "second": oem.pk, "slot": slots[0].pk, "table": tables[0].pk}
-
-    warned = client.post(form, data)
-    assert warned.status_code == 200
-    assert "marked this slot unavailable" in warned.content.decode()
-    assert not Meeting.objects.exists()
-
-    booked = client.post(form, {**data, "confirm": "on"})
-    assert booked.status_code == 302
-    assert Meeting.objects.get().created_by == organiser
-
-
-def test_organisers_are_refused_hard_conflicts(
-    conference, tables, slots, recycler, oem, financier, organiser
-):
-    book(conference, slots[0], [recycler, oem], table=tables[0])
-    data = {
-        "first": financier.pk,
-        "second": oem.pk,
-        "slot": slots[0].pk,
-        "table": tables[0].pk,
-        "confirm": "on",
-    }
-
-    response = login(organiser).post(url(conference, "manage/b2b/meetings/new/"), data)
-
-    assert response.status_code == 409
-    html = response.content.decode()
-    assert "already has a meeting in this slot" in html and "is taken in this slot" in html
-    assert Meeting.objects.count() == 1
-
-
-def test_organisers_see_an_organisation_at_its_meeting_limit_before_saving(
-    conference, tables, slots, recycler, oem, financier, organiser
-):
-    conference.b2b_max_meetings_per_organisation = 1
-    conference.save()
-    book(conference, slots[0], [recycler, oem], table=tables[0])
-    colleague = listed(conference, organisation=recycler.organisation)
-    data = {
-        "first": colleague.pk,
-        "second": financier.pk,
-        "slot": slots[1].pk,
-        "table": tables[0].pk,
-        "confirm": "on",
-    }
-
-    response = login(organiser).post(url(conference, "manage/b2b/meetings/new/"), data)
-
-    assert response.status_code == 409
-    assert f"{recycler.organisation.name} has reached its limit of 1 meetings" in (
-        response.content.decode()
-    )
-    assert Meeting.objects.count() == 1
-
-
-def test_a_drop_on_the_grid_shows_the_move_with_its_conflicts_before_saving(
-    conference, tables, slots, recycler, oem, organiser
-):
-    meeting = book(conference, slots[0], [recycler, oem], table=tables[0])
-    Unavailability.objects.create(registration=recycler, slot=slots[2])
-    client = login(organiser)
-    move = url(conference, f"manage/b2b/meetings/{meeting.pk}/move/")
-
-    preview = client.get(move, {"slot": slots[2].pk, "table": tables[1].pk})
-    assert "marked this slot unavailable" in preview.content.decode()
-    meeting.refresh_from_db()
-    assert meeting.slot == slots[0]
-
-    client.post(move, {"slot": slots[2].pk, "table": tables[1].pk, "confirm": "on"})
-    meeting.refresh_from_db()
-    assert (meeting.slot, meeting.table, meeting.sequence) == (slots[2], tables[1], 1)
-
-
-def test_organisers_lock_a_meeting(conference, tables, slots, recycler, oem, organiser):
-    meeting = book(conference, slots[0], [recycler, oem])
-
-    login(organiser).post(
-        url(conference, f"manage/b2b/meetings/{meeting.pk}/lock/"), {"locked": "1"}
-    )
-
-    meeting.refresh_from_db()
-    assert meeting.locked
-    response = login(oem.user).post(
-        url(conference, f"b2b/meetings/{meeting.pk}/reschedule/"), {"slot": slots[3].pk}
-    )
-    assert response.status_code == 302
-    meeting.refresh_from_db()
-    assert meeting.slot == slots[0]
-
-
-def test_organisers_save_the_b2b_rules(conference, organiser):
-    response = login(organiser).post(
-        url(conference, "manage/b2b/setup/"),
-        {
-            "b2b_slot_minutes": 15,
-            "b2b_request_expiry_hours": 48,
-            "b2b_max_meetings_per_delegate": 8,
-            "b2b_max_meetings_per_organisation": 20,
-            "b2b_max_pending_requests": 10,
-            "b2b_reminder_minutes": 20,
-            "kind_pairs": ["recycler:oem", "recycler:financier"],
-        },
-    )
-
-    assert response.status_code == 302
-    conference.refresh_from_db()
-    assert conference.b2b_slot_minutes == 15
-    assert conference.b2b_max_meetings_per_organisation == 20
-    assert conference.b2b_kind_rules == [["recycler", "oem"], ["recycler", "financier"]]
-
-
-def test_organisers_add_tables_and_create_slots_from_the_pages(conference, room, organiser):
-    from tests.factories import SessionFactory, local_time
-
-    SessionFactory(
-        conference=conference,
-        kind="b2b_block",
-        starts_at=local_time(conference, 15),
-        ends_at=local_time(conference, 16),
-    )
-    client = login(organiser)
-
-    client.post(
-        url(conference, "manage/b2b/setup/tables/"),
-        {
-            "mode": "bulk",
-            "bulk-room": room.pk,
-            "bulk-prefix": "B",
-            "bulk-first": 1,
-            "bulk-count": 4,
-            "bulk-seats": 4,
-        },
-    )
-    client.post(url(conference, "manage/b2b/setup/slots/"), {"action": "generate"})
-
-    assert sorted(conference.tables.values_list("label", flat=True)) == [
-        "B01",
-        "B02",
-        "B03",
-        "B04",
-    ]
-    assert conference.meeting_slots.count() == 3
-
-
-def test_the_stats_page_counts_requests_meetings_and_delegates_without_one(
-    conference, tables, slots, recycler, oem, financier, organiser
-):
-    book(conference, slots[0], [recycler, oem])
-    send(conference, financier, oem)
-
-    response = login(organiser).get(url(conference, "manage/b2b/stats/"))
-
-    stats = response.context["stats"]
-    assert stats["meetings"] == 1
-    assert stats["requests"]["pending"] == 1
-    assert [r.pk for r in stats["without_list"]] == [financier.pk]
-    assert stats["utilisation"] == round(100 * 1 / (3 * 6))

@@ -8,8 +8,9 @@ conftest or from another test module.
 - web: a logged-in client (`login`), a conference's page (`url`), what a
   response served (`body`, `read_csv`, `read_xlsx`, `pdf_pages`, `shown_secret`
   with `TOKEN_FIELD` or `WEBHOOK_SECRET_FIELD`);
-- data: `publish`, `hours`, `make_slots`, `listed`, `registration_details`,
-  `registration_form_data`, `registration_question` (`QUESTION_CHOICES`);
+- data: `publish`, `hours`, `make_slots`, `listed`, `book_meeting`,
+  `send_request`, `registration_details`, `registration_form_data`,
+  `registration_question` (`QUESTION_CHOICES`);
 - processes: `database_url_of_tests`, `free_port`, `wait_for`,
   `production_env`, `run_python`;
 - permission_walk: the table of what each persona gets at every URL, and
@@ -23,6 +24,7 @@ conftest or from another test module.
 
 from tests.helpers.data import (
     QUESTION_CHOICES,
+    book_meeting,
     hours,
     listed,
     make_slots,
@@ -30,6 +32,7 @@ from tests.helpers.data import (
     registration_details,
     registration_form_data,
     registration_question,
+    send_request,
 )
 from tests.helpers.processes import (
     database_url_of_tests,
@@ -55,6 +58,7 @@ __all__ = [
     "TOKEN_FIELD",
     "WEBHOOK_SECRET_FIELD",
     "body",
+    "book_meeting",
     "database_url_of_tests",
     "free_port",
     "hours",
@@ -70,6 +74,7 @@ __all__ = [
     "registration_form_data",
     "registration_question",
     "run_python",
+    "send_request",
     "shown_secret",
     "url",
     "wait_for",

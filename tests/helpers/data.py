@@ -1,11 +1,13 @@
 """
 Data the tests of several apps build: a published agenda, B2B slots, listed
-delegates, a delegate's registration details, a custom registration question.
+delegates, a delegate's registration details, a custom registration question,
+B2B meetings and requests.
 """
 
 import datetime
 
 from accounts.models import RegistrationQuestion
+from b2b_meetings import services as b2b_services
 from conference.core.models import OrganisationKind
 from sessions_app.services import schedule_publish
 from tests.factories import (
@@ -95,3 +97,22 @@ def registration_question(conference, kind=RegistrationQuestion.Kind.SHORT_TEXT,
     if kind in RegistrationQuestion.CHOICE_KINDS:
         fields.setdefault("choices", QUESTION_CHOICES)
     return RegistrationQuestionFactory(conference=conference, kind=kind, **fields)
+
+
+def book_meeting(conference, slot, people, table=None, **kwargs):
+    """A B2B meeting of `people` (registrations) in `slot`, booked as organisers book one."""
+    return b2b_services.meeting_create(
+        conference=conference, slot=slot, table=table, registrations=people, **kwargs
+    )
+
+
+def send_request(conference, requester, target=None, organisation=None, **kwargs):
+    """A meeting request from `requester` to a delegate or an organisation."""
+    kwargs.setdefault("agenda", "Joint pilot line")
+    return b2b_services.request_create(
+        conference=conference,
+        requester=requester,
+        target_registration=target,
+        target_organisation=organisation,
+        **kwargs,
+    )
