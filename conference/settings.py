@@ -182,6 +182,8 @@ else:
 # Signed-in pages kept per session while nothing is written
 # (conference/core/private_cache.py): only with a cache all processes share.
 PRIVATE_PAGE_CACHE = envbool("PRIVATE_PAGE_CACHE", "1" if REDIS_URL else "0")
+if PRIVATE_PAGE_CACHE and not REDIS_URL:
+    raise ImproperlyConfigured("PRIVATE_PAGE_CACHE needs REDIS_URL: a cache every process shares.")
 
 AUTH_USER_MODEL = "accounts.User"
 # allauth's backend only (it extends ModelBackend for permissions): every

@@ -33,9 +33,11 @@ changes these pages. Not kept: anything but a 200 HTML response of a GET,
 an htmx request, a response that sets cookies, and a rendering that showed
 messages; a request with a message waiting is not answered from a copy.
 
-Settings: PRIVATE_PAGE_CACHE (on when Redis is the cache; the test suite
-turns it off except in the tests of this module, since tests move the clock
-and write behind connections in ways production does not).
+Settings: PRIVATE_PAGE_CACHE (on when Redis is the cache, and only with it:
+copies in one process's memory would not see another's writes; the test
+suite turns serving off except in the tests of this module, since tests move
+the clock and write in transactions that never commit). Writes move the
+version in every process with Redis, whatever this setting says.
 """
 
 import hashlib
@@ -112,7 +114,9 @@ def _after_write(connection):
 
 def _watch_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
-    if settings.PRIVATE_PAGE_CACHE and is_write(sql):
+    # Every process that shares the cache moves the version, whether or not it
+    # serves kept pages itself: a worker set up otherwise cannot leave them stale.
+    if settings.REDIS_URL and is_write(sql):
         _after_write(context["connection"])
     return result
 

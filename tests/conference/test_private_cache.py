@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from conference.core import private_cache
 from conference.core.models import ConferenceRole, Organisation, Role
 from tests.factories import OrganisationFactory
-from tests.helpers import listed, login, url
+from tests.helpers import listed, login, production_env, run_python, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -240,3 +240,18 @@ def _raw_sql(organisation, name):
             f"UPDATE {Organisation._meta.db_table} SET name = %s WHERE id = %s",
             [name, organisation.pk],
         )
+
+
+def test_writes_move_the_version_where_pages_are_not_kept_too(settings, lohum):
+    # A worker started with PRIVATE_PAGE_CACHE=0 still tells the web nodes.
+    settings.PRIVATE_PAGE_CACHE = False
+    before = private_cache.data_version()
+    Organisation.objects.filter(pk=lohum.pk).update(name="Lohum Metals")
+    assert private_cache.data_version() != before
+
+
+def test_kept_pages_without_redis_are_refused_at_start():
+    env = production_env(PRIVATE_PAGE_CACHE="1", REDIS_URL="")
+    result = run_python("import django; django.setup()", env)
+    assert result.returncode != 0
+    assert "PRIVATE_PAGE_CACHE needs REDIS_URL" in result.stderr
