@@ -48,11 +48,12 @@ import zlib
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
 
 from conference.core.release import code_version
+from conference.core.shared_cache import kept_headers, replayed
 
 VERSION_KEY = "private-data-version"
 PAGE_SECONDS = 60
@@ -64,9 +65,6 @@ _READ = re.compile(
     re.IGNORECASE,
 )
 _TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
-# Set per response by the middleware outside: never part of a copy.
-_LIVE_HEADERS = frozenset({"set-cookie", "x-request-id", "date"})
-_MESSAGES_SESSION_KEY = "_messages"
 
 
 def private_page(view):
@@ -99,17 +97,13 @@ def new_version():
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)
 
 
-def _moved_on_commit():
-    new_version()
-
-
 def _after_write(connection):
     if not connection.in_atomic_block:
         new_version()  # autocommit: it is committed already
-    elif not any(func is _moved_on_commit for _sids, func, _robust in connection.run_on_commit):
+    elif not any(func is new_version for _sids, func, _robust in connection.run_on_commit):
         # Once per transaction, when it commits. A page rendered meanwhile was
         # tagged with the version read before it read the data, which this moves.
-        transaction.on_commit(_moved_on_commit, using=connection.alias)
+        transaction.on_commit(new_version, using=connection.alias)
 
 
 def _watch_writes(execute, sql, params, many, context):
@@ -146,7 +140,7 @@ def _key(request):
 
 def _messages_waiting(request):
     return bool(request.COOKIES.get(CookieStorage.cookie_name)) or (
-        _MESSAGES_SESSION_KEY in request.session
+        SessionStorage.session_key in request.session
     )
 
 
@@ -188,11 +182,7 @@ class PrivatePageMiddleware:
             key, version = marked
             copy = {
                 "version": version,
-                "headers": [
-                    (name, value)
-                    for name, value in response.headers.items()
-                    if name.lower() not in _LIVE_HEADERS
-                ],
+                "headers": kept_headers(response),
                 "body": zlib.compress(response.content, 1),
             }
             cache.set(key, copy, PAGE_SECONDS)
@@ -213,11 +203,6 @@ class PrivatePageMiddleware:
         version = found.get(VERSION_KEY)
         copy = found.get(key)
         if copy is not None and version is not None and copy["version"] == version:
-            body = zlib.decompress(copy["body"])
-            response = HttpResponse(body)
-            for name, value in copy["headers"]:
-                response.headers[name] = value
-            response.headers["Content-Length"] = str(len(body))
-            return response
+            return replayed(copy["headers"], zlib.decompress(copy["body"]))
         request._private_page = (key, version or data_version())
         return None

@@ -60,6 +60,24 @@ def is_stateless(request):
     )
 
 
+def kept_headers(response):
+    """The headers of `response` a copy keeps: not those set afresh for each answer."""
+    return [
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in _LIVE_HEADERS
+    ]
+
+
+def replayed(headers, body):
+    """A 200 response made again from a copy's headers and body."""
+    response = HttpResponse(body, status=200)
+    for name, value in headers:
+        response.headers[name] = value
+    response.headers["Content-Length"] = str(len(body))
+    return response
+
+
 def share(response, *, request, slug, generation, template=None):
     """
     Marks `response` as the page every stateless visitor gets at this address
@@ -119,11 +137,7 @@ class SharedPageMiddleware:
     def _keep(self, key, request, response, slug, generation, template):
         # add(): a publish that committed meanwhile wins over this older view.
         cache.add(_generation_key(slug), generation, GENERATION_SECONDS)
-        headers = [
-            (name, value)
-            for name, value in response.headers.items()
-            if name.lower() not in _LIVE_HEADERS
-        ]
+        headers = kept_headers(response)
         body = template.encode() if template is not None else response.content
         copy = {
             "generation": generation,
@@ -158,10 +172,7 @@ class SharedPageMiddleware:
             self.csrf.process_request(request)
             token = get_token(request)
             body = body.replace(CSRF_PLACEHOLDER.encode(), token.encode())
-        response = HttpResponse(body, status=200)
-        for name, value in copy["headers"]:
-            response.headers[name] = value
-        response.headers["Content-Length"] = str(len(body))
+        response = replayed(copy["headers"], body)
         if copy["csrf"]:
             response = self.csrf.process_response(request, response)
         return response

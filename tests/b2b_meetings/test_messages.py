@@ -14,19 +14,9 @@ from b2b_meetings.models import MeetingMessage, MeetingRequest
 from b2b_meetings.services import B2BError
 from conference.core.models import OutgoingEmail, Role
 from tests.factories import ConferenceFactory, ConferenceRoleFactory, totp_activate
-from tests.helpers import login, url
+from tests.helpers import login, send_request, url
 
 pytestmark = pytest.mark.django_db
-
-
-def send(conference, requester, target=None, organisation=None):
-    return services.request_create(
-        conference=conference,
-        requester=requester,
-        target_registration=target,
-        target_organisation=organisation,
-        agenda="Joint pilot line",
-    )
 
 
 def post(meeting_request=None, meeting=None, *, author, body="Shall we bring our CFO?"):
@@ -40,7 +30,7 @@ def post(meeting_request=None, meeting=None, *, author, body="Shall we bring our
 
 
 def test_a_message_is_emailed_to_the_other_side_only_without_addresses(conference, recycler, oem):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
 
     post(request, author=recycler, body="Shall we bring our CFO?")
 
@@ -54,7 +44,7 @@ def test_a_message_is_emailed_to_the_other_side_only_without_addresses(conferenc
 def test_the_email_is_in_the_recipients_language(conference, recycler, oem):
     oem.user.language = "ja"
     oem.user.save(update_fields=["language"])
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
 
     post(request, author=recycler)
 
@@ -63,7 +53,7 @@ def test_the_email_is_in_the_recipients_language(conference, recycler, oem):
 
 
 def test_html_in_a_message_is_escaped_in_the_email_and_the_page(conference, recycler, oem):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
 
     post(request, author=recycler, body='<a href="//evil.example">Verify</a>')
 
@@ -77,7 +67,7 @@ def test_html_in_a_message_is_escaped_in_the_email_and_the_page(conference, recy
 def test_a_meeting_from_a_request_shares_its_thread(
     conference, recycler, oem, slots, tables, organiser
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     post(request, author=recycler, body="Before")
     meeting = services.request_accept(meeting_request=request, responder=oem, slot=slots[0])
 
@@ -92,7 +82,7 @@ def test_a_meeting_from_a_request_shares_its_thread(
 
 
 def test_someone_outside_the_thread_cannot_write(conference, recycler, oem, financier):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
 
     with pytest.raises(B2BError):
         post(request, author=financier)
@@ -100,7 +90,7 @@ def test_someone_outside_the_thread_cannot_write(conference, recycler, oem, fina
 
 
 def test_empty_and_overlong_messages_are_refused(conference, recycler, oem):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
 
     with pytest.raises(B2BError, match="write a message"):
         post(request, author=recycler, body="   ")
@@ -110,7 +100,7 @@ def test_empty_and_overlong_messages_are_refused(conference, recycler, oem):
 
 
 def test_the_sixth_message_in_a_minute_is_refused(conference, recycler, oem):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     for n in range(5):
         post(request, author=recycler, body=f"Message {n}")
 
@@ -122,7 +112,7 @@ def test_the_sixth_message_in_a_minute_is_refused(conference, recycler, oem):
 def test_the_thread_is_404_to_everyone_else(
     conference, recycler, oem, financier, slots, tables, security_officer
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     meeting = services.meeting_create(
         conference=conference, slot=slots[1], table=None, registrations=[recycler, financier]
     )
@@ -146,7 +136,7 @@ def test_the_thread_is_404_to_everyone_else(
 def test_posting_through_the_page_shows_the_message_and_keeps_what_was_refused(
     conference, recycler, oem
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     client = login(oem.user)
     page = url(conference, f"b2b/requests/{request.pk}/")
 
@@ -196,7 +186,7 @@ ANSWER_URLS = ("accept/", "accept-to-schedule/", "decline/", "withdraw/")
 def test_organisers_read_a_pending_request_and_its_thread_without_answering_for_anyone(
     conference, recycler, oem, organiser
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     post(request, author=recycler, body="Shall we bring our CFO?")
     post(request, author=oem, body="Yes, please.")
 
@@ -227,7 +217,7 @@ def test_organisers_read_a_pending_request_and_its_thread_without_answering_for_
     ],
 )
 def test_organisers_read_a_request_in_any_state(conference, recycler, oem, organiser, status):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     post(request, author=recycler, body="Before the answer")
     if status == "past its expiry":
         MeetingRequest.objects.filter(pk=request.pk).update(
@@ -248,7 +238,7 @@ def test_organisers_read_a_request_in_any_state(conference, recycler, oem, organ
 def test_organisers_read_the_request_of_a_booked_meeting_with_a_link_to_it(
     conference, recycler, oem, slots, tables, organiser
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     meeting = services.request_accept(meeting_request=request, responder=oem, slot=slots[0])
 
     html = login(organiser).get(request_page(conference, request)).content.decode()
@@ -257,7 +247,7 @@ def test_organisers_read_the_request_of_a_booked_meeting_with_a_link_to_it(
 
 
 def test_organisers_write_on_a_request_as_the_organisers(conference, recycler, oem, organiser):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
 
     response = login(organiser).post(
         request_page(conference, request) + "messages/", {"body": "Please bring the samples."}
@@ -274,7 +264,7 @@ def test_organisers_write_on_a_request_as_the_organisers(conference, recycler, o
 
 
 def test_an_organiser_of_another_conference_gets_a_404(conference, recycler, oem):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     post(request, author=recycler, body="Confidential terms")
     elsewhere = ConferenceFactory()
     stranger = ConferenceRoleFactory(conference=elsewhere, role=Role.ORGANISER).user
@@ -296,7 +286,7 @@ def test_an_organiser_of_another_conference_gets_a_404(conference, recycler, oem
 def test_another_delegate_gets_a_404_and_staff_a_403_for_real_and_missing_requests(
     conference, recycler, oem, financier, checkin_staff, security_officer
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     post(request, author=recycler, body="Confidential terms")
     missing = MeetingRequest.objects.order_by("-pk").first().pk + 1000
 
@@ -314,7 +304,7 @@ def test_another_delegate_gets_a_404_and_staff_a_403_for_real_and_missing_reques
 def test_the_activity_feed_links_a_request_and_a_meeting_to_their_pages(
     conference, recycler, oem, slots, tables, organiser
 ):
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     meeting = services.request_accept(meeting_request=request, responder=oem, slot=slots[0])
 
     html = login(organiser).get(url(conference, "manage/")).content.decode()
@@ -331,7 +321,7 @@ def test_the_request_page_of_an_organiser_has_a_fixed_number_of_queries(
     staff without a registration); the second factor; the request with its
     two sides; its meeting, if any; the thread. Whatever the thread's length.
     """
-    request = send(conference, recycler, oem)
+    request = send_request(conference, recycler, oem)
     client = login(organiser)
     for n in range(3):
         post(request, author=recycler if n % 2 else oem, body=f"Message {n}")
@@ -344,8 +334,8 @@ def test_an_organiser_who_is_also_a_delegate_answers_their_own_requests_only(
 ):
     ConferenceRoleFactory(conference=conference, role=Role.ORGANISER, user=oem.user)
     totp_activate(oem.user)
-    theirs = send(conference, recycler, oem)
-    others = send(conference, recycler, financier)
+    theirs = send_request(conference, recycler, oem)
+    others = send_request(conference, recycler, financier)
     client = login(oem.user)
 
     own = client.get(request_page(conference, theirs))

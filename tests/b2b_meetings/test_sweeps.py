@@ -9,7 +9,7 @@ from b2b_meetings import services, tasks
 from b2b_meetings.models import MeetingFeedback, MeetingRequest, MeetingSlot
 from conference.celery import app
 from conference.core.models import OutgoingEmail
-from tests.helpers import listed
+from tests.helpers import book_meeting, listed
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 def slot_at(conference, start, minutes=20):
     return MeetingSlot.objects.create(
         conference=conference, starts_at=start, ends_at=start + datetime.timedelta(minutes=minutes)
-    )
-
-
-def book(conference, slot, people):
-    return services.meeting_create(
-        conference=conference, slot=slot, table=None, registrations=people
     )
 
 
@@ -79,11 +73,13 @@ def test_a_meeting_starting_within_the_lead_time_gets_one_reminder_per_person(
     conference, tables, recycler, oem
 ):
     now = timezone.now()
-    soon = book(
+    soon = book_meeting(
         conference, slot_at(conference, now + datetime.timedelta(minutes=25)), [recycler, oem]
     )
     later = listed(conference)
-    book(conference, slot_at(conference, now + datetime.timedelta(minutes=45)), [later, oem])
+    book_meeting(
+        conference, slot_at(conference, now + datetime.timedelta(minutes=45)), [later, oem]
+    )
 
     tasks.meeting_reminders_sweep.delay()
     services.meeting_reminders_queue()  # the next minute's sweep: nothing new
@@ -98,7 +94,9 @@ def test_the_lead_time_is_the_conferences(conference, tables, recycler, oem):
     conference.b2b_reminder_minutes = 60
     conference.save()
     now = timezone.now()
-    book(conference, slot_at(conference, now + datetime.timedelta(minutes=50)), [recycler, oem])
+    book_meeting(
+        conference, slot_at(conference, now + datetime.timedelta(minutes=50)), [recycler, oem]
+    )
 
     services.meeting_reminders_queue(now=now)
 
@@ -111,7 +109,7 @@ def test_a_moved_meeting_is_reminded_again_for_its_new_time(
     now = timezone.now()
     first = slot_at(conference, now + datetime.timedelta(minutes=10))
     second = slot_at(conference, now + datetime.timedelta(minutes=30))
-    meeting = book(conference, first, [recycler, oem])
+    meeting = book_meeting(conference, first, [recycler, oem])
     services.meeting_reminders_queue(now=now)
 
     services.meeting_move(meeting=meeting, slot=second, table=None, actor=organiser)
@@ -123,11 +121,13 @@ def test_a_moved_meeting_is_reminded_again_for_its_new_time(
 
 def test_cancelled_and_past_meetings_get_no_reminder(conference, tables, recycler, oem, financier):
     now = timezone.now()
-    cancelled = book(
+    cancelled = book_meeting(
         conference, slot_at(conference, now + datetime.timedelta(minutes=10)), [recycler, oem]
     )
     services.meeting_cancel(meeting=cancelled, actor=None)
-    book(conference, slot_at(conference, now - datetime.timedelta(minutes=25)), [financier, oem])
+    book_meeting(
+        conference, slot_at(conference, now - datetime.timedelta(minutes=25)), [financier, oem]
+    )
 
     assert services.meeting_reminders_queue(now=now) == 0
 
@@ -139,7 +139,7 @@ def test_after_the_meeting_each_participant_is_asked_for_feedback_once(
     conference, tables, recycler, oem
 ):
     now = timezone.now()
-    meeting = book(
+    meeting = book_meeting(
         conference, slot_at(conference, now - datetime.timedelta(minutes=30)), [recycler, oem]
     )
     MeetingFeedback.objects.create(meeting=meeting, registration=oem, outcome="took_place")
@@ -153,7 +153,9 @@ def test_after_the_meeting_each_participant_is_asked_for_feedback_once(
 
 def test_no_feedback_is_asked_before_the_meeting_ends(conference, tables, recycler, oem):
     now = timezone.now()
-    book(conference, slot_at(conference, now - datetime.timedelta(minutes=10)), [recycler, oem])
+    book_meeting(
+        conference, slot_at(conference, now - datetime.timedelta(minutes=10)), [recycler, oem]
+    )
 
     assert services.meeting_feedback_requests_queue(now=now) == 0
 
@@ -162,7 +164,7 @@ def test_feedback_is_private_per_participant_and_replaced_when_sent_again(
     conference, tables, recycler, oem
 ):
     now = timezone.now()
-    meeting = book(
+    meeting = book_meeting(
         conference, slot_at(conference, now - datetime.timedelta(minutes=30)), [recycler, oem]
     )
 
@@ -178,7 +180,7 @@ def test_feedback_is_private_per_participant_and_replaced_when_sent_again(
 def test_feedback_before_the_meeting_or_by_a_stranger_is_refused(
     conference, tables, slots, recycler, oem, financier
 ):
-    meeting = book(conference, slots[0], [recycler, oem])
+    meeting = book_meeting(conference, slots[0], [recycler, oem])
 
     with pytest.raises(services.B2BError, match="opens when"):
         services.feedback_submit(meeting=meeting, registration=oem, outcome="took_place")
